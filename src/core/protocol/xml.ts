@@ -1,0 +1,97 @@
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { TranscoderError, type Phase } from '../errors.js';
+
+/**
+ * Element paths that are always arrays, whatever their count, so callers never branch on `Array.isArray`.
+ * Paths are dot-joined from the root element.
+ */
+export const ARRAY_PATHS: ReadonlySet<string> = new Set([
+  'ListPartsResult.Part',
+  'ListMultipartUploadsResult.Upload',
+  'ListMultipartUploadsResult.CommonPrefixes',
+  'CompleteMultipartUpload.Part',
+  'Response.JobsDetail',
+  'Response.NonExistJobIds',
+  'Response.JobsDetail.Operation.WatermarkTemplateId',
+  'Response.JobsDetail.Operation.Watermark',
+  'Response.JobsDetail.Operation.MediaResult.OutputFile',
+  'Response.JobsDetail.Operation.MediaResult.OutputFile.ObjectName',
+  'Response.JobsDetail.Operation.MediaResult.OutputFile.Md5Info',
+  'Response.JobsDetail.Operation.MediaInfo.Stream.Video',
+  'Response.JobsDetail.Operation.MediaInfo.Stream.Audio',
+  'Response.JobsDetail.Operation.MediaInfo.Stream.Subtitle',
+  'Response.JobsDetail.Input.CosHeaders',
+  'Request.Operation.WatermarkTemplateId',
+  'Request.Operation.Watermark',
+]);
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Values stay strings (zod decides types) and keep their spaces: UserData is echoed byte for byte.
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (_name, jpath) => ARRAY_PATHS.has(String(jpath)),
+});
+
+const builder = new XMLBuilder({
+  ignoreAttributes: true,
+  format: false,
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
+/** Drops the white space between elements that `trimValues: false` keeps as `#text`. */
+function dropLayoutText(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropLayoutText);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(node)) {
+    if (name === '#text') continue;
+    out[name] = dropLayoutText(value);
+  }
+  return out;
+}
+
+function invalid(message: string, phase: Phase, cause?: unknown): TranscoderError {
+  return new TranscoderError(message, { code: 'invalid-response', phase, cause });
+}
+
+/**
+ * Parses an XML document from the service into plain objects of strings.
+ *
+ * Throws a `invalid-response` {@link TranscoderError} for anything that is not one well-formed element tree:
+ * an empty body, an HTML page from a proxy, truncated XML, or a document with a DTD (the service never sends
+ * one, and entity expansion is an attack surface).
+ */
+export function parseXml(text: string, phase: Phase = 'request'): Record<string, unknown> {
+  const body = typeof text === 'string' ? text.trim() : '';
+  if (body === '') throw invalid('Expected an XML document, got an empty body', phase);
+  if (!body.startsWith('<') || /<!DOCTYPE|<!ENTITY/i.test(body)) {
+    throw invalid('Expected an XML document, got something else (an HTML page or plain text?)', phase);
+  }
+  // `true` runs fast-xml-parser's validator first: unbalanced or truncated documents throw instead of half-parsing.
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(body, true);
+  } catch (cause) {
+    throw invalid('Malformed XML in the response', phase, cause);
+  }
+  const tree = dropLayoutText(parsed) as Record<string, unknown>;
+  const roots = Object.keys(tree);
+  if (roots.length !== 1) throw invalid('Expected exactly one root element in the XML document', phase);
+  const root = roots[0]!;
+  if (/^html$/i.test(root)) throw invalid('Expected an XML document, got an HTML page', phase);
+  return tree;
+}
+
+/**
+ * Serialises plain objects to XML (no declaration, no formatting). Text is escaped (`<`, `>`, `&`, quotes), so a
+ * value such as `</UserData><Tag>x</Tag>` stays text. Arrays become repeated elements.
+ */
+export function buildXml(value: Record<string, unknown>): string {
+  return builder.build(value) as string;
+}
