@@ -17,6 +17,8 @@ export const ARRAY_PATHS: ReadonlySet<string> = new Set([
   'Response.JobsDetail.Operation.MediaResult.OutputFile',
   'Response.JobsDetail.Operation.MediaResult.OutputFile.ObjectName',
   'Response.JobsDetail.Operation.MediaResult.OutputFile.Md5Info',
+  'Response.JobsDetail.Operation.MediaResult.OutputFile.SpriteOutputFile.ObjectName',
+  'Response.JobsDetail.Operation.MediaResult.OutputFile.SpriteOutputFile.Md5Info',
   'Response.JobsDetail.Operation.MediaInfo.Stream.Video',
   'Response.JobsDetail.Operation.MediaInfo.Stream.Audio',
   'Response.JobsDetail.Operation.MediaInfo.Stream.Subtitle',
@@ -56,6 +58,15 @@ function dropLayoutText(node: unknown): unknown {
   return out;
 }
 
+/**
+ * The parser's messages quote tag names from the document; keep only the position, so a hostile body never
+ * reaches logs through `cause`.
+ */
+function syntaxErrorCause(error: unknown): Error {
+  const position = error instanceof Error ? /:(\d+):(\d+)$/.exec(error.message) : null;
+  return new Error(position ? `XML syntax error at line ${position[1]}, column ${position[2]}` : 'XML syntax error');
+}
+
 function invalid(message: string, phase: Phase, cause?: unknown): TranscoderError {
   return new TranscoderError(message, { code: 'invalid-response', phase, cause });
 }
@@ -77,8 +88,8 @@ export function parseXml(text: string, phase: Phase = 'request'): Record<string,
   let parsed: unknown;
   try {
     parsed = parser.parse(body, true);
-  } catch (cause) {
-    throw invalid('Malformed XML in the response', phase, cause);
+  } catch (error) {
+    throw invalid('Malformed XML in the response', phase, syntaxErrorCause(error));
   }
   const tree = dropLayoutText(parsed) as Record<string, unknown>;
   const roots = Object.keys(tree);

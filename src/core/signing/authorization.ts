@@ -84,12 +84,27 @@ export function canonicalize(request: SignableRequest): CanonicalRequest {
   };
 }
 
+/** Derived SignKeys by key time: every part of an upload shares one key time, so one HMAC serves them all. */
+const signKeys = new Map<string, { secretKey: string; signKey: Promise<string> }>();
+const SIGN_KEY_CACHE_SIZE = 8;
+
+function deriveSignKey(secretKey: string, keyTime: string): Promise<string> {
+  const cached = signKeys.get(keyTime);
+  if (cached && cached.secretKey === secretKey) return cached.signKey;
+  const signKey = hmacSha1Hex(secretKey, keyTime);
+  signKeys.delete(keyTime);
+  signKeys.set(keyTime, { secretKey, signKey });
+  if (signKeys.size > SIGN_KEY_CACHE_SIZE) signKeys.delete(signKeys.keys().next().value!);
+  signKey.catch(() => signKeys.delete(keyTime));
+  return signKey;
+}
+
 /**
  * The `q-signature` for a canonical `httpString` signed with `secretKey` over `keyTime` (`start;end`).
  */
 export async function computeSignature(secretKey: string, keyTime: string, httpString: string): Promise<string> {
   // The SignKey is the 40-character hex text, not its bytes, as every SDK does it.
-  const signKey = await hmacSha1Hex(secretKey, keyTime);
+  const signKey = await deriveSignKey(secretKey, keyTime);
   const stringToSign = `sha1\n${keyTime}\n${await sha1Hex(httpString)}\n`;
   return hmacSha1Hex(signKey, stringToSign);
 }

@@ -1,0 +1,131 @@
+/**
+ * `cos-transcoder/core`: the framework-free protocol core. It runs in browsers and in Node 20+, and has no side
+ * effects on import.
+ *
+ * Everything public is named here one by one. Helpers not listed (schema building blocks, header tables, recovery
+ * rules) are implementation details and may change without notice.
+ *
+ * @packageDocumentation
+ */
+
+// Errors
+export { TranscoderError, isTranscoderError } from './errors.js';
+export type { TranscoderErrorCode, TranscoderErrorInit, Phase } from './errors.js';
+
+// Signing: the COS v5 algorithm
+export {
+  createAuthorization,
+  canonicalize,
+  computeSignature,
+  formatKeyTime,
+  parseAuthorization,
+} from './signing/authorization.js';
+export type {
+  AuthorizationInput,
+  CanonicalRequest,
+  KeyTime,
+  ParsedAuthorization,
+  SignableRequest,
+} from './signing/authorization.js';
+export { cosEncode, encodeKeyPath } from './signing/encode.js';
+
+// Signing: the host contract and the credential provider
+export type { AuthorizationRequest, Authorizer, Service, SignedAuthorization } from './signing/types.js';
+export {
+  CosSdkCredentialsSchema,
+  SignatureResultSchema,
+  StsCredentialsOutputSchema,
+  normalizeAuthorizationResult,
+} from './signing/credentials.js';
+export type {
+  AuthorizationResult,
+  CosSdkCredentials,
+  GetAuthorization,
+  GetAuthorizationContext,
+  NormalizedAuthorization,
+  SignatureResult,
+  StsCredentialsOutput,
+} from './signing/credentials.js';
+export { CredentialProvider } from './signing/credential-provider.js';
+export type { CredentialProviderOptions } from './signing/credential-provider.js';
+
+// Protocol: XML
+export { buildXml, parseXml } from './protocol/xml.js';
+
+// Protocol: COS documents
+export {
+  CompleteMultipartUploadResultSchema,
+  CosErrorSchema,
+  InitiateMultipartUploadResultSchema,
+  ListMultipartUploadsResultSchema,
+  ListPartsResultSchema,
+} from './protocol/cos-schemas.js';
+export type {
+  CompleteMultipartUploadResult,
+  CompletedPart,
+  CosError,
+  InitiateMultipartUploadResult,
+  ListMultipartUploadsResult,
+  ListPartsResult,
+  ListedPart,
+  ListedUpload,
+} from './protocol/cos-schemas.js';
+export {
+  parseCompleteMultipartUploadResult,
+  parseInitiateMultipartUploadResult,
+  parseListMultipartUploadsResult,
+  parseListPartsResult,
+} from './protocol/cos-document.js';
+export { buildCompleteMultipartUpload } from './protocol/complete-multipart-upload.js';
+
+// Protocol: CI jobs
+export {
+  JOB_STATE_TRANSITIONS,
+  JobState,
+  canTransitionJobState,
+  isTerminalJobState,
+} from './protocol/job-state.js';
+export { JobsDetailSchema, JobsResponseSchema, parseJobsResponse } from './protocol/ci-schemas.js';
+export type {
+  DigitalWatermarkResult,
+  ExtractDigitalWatermarkResult,
+  JobOperation,
+  JobsDetail,
+  JobsResponse,
+} from './protocol/ci-schemas.js';
+export type { MediaInfo, MediaResult, OutputFile } from './protocol/media-info.js';
+export {
+  ExtractDigitalWatermarkJobInputSchema,
+  TranscodeJobInputSchema,
+} from './protocol/job-request-schemas.js';
+export type {
+  CallBackMqConfig,
+  ExtractDigitalWatermarkJobInput,
+  JobLevel,
+  JobNotification,
+  JobOutput,
+  JobRequest,
+  TranscodeJobInput,
+} from './protocol/job-request-schemas.js';
+export type { DigitalWatermark, ExtractDigitalWatermark, Watermark } from './protocol/watermark.js';
+export {
+  buildExtractDigitalWatermarkJobRequest,
+  buildJobRequest,
+  buildTranscodeJobRequest,
+  parseJobRequest,
+} from './protocol/job-request.js';
+export { JobCallbackSchema, buildJobCallback, parseJobCallback } from './protocol/callback.js';
+export type { CallbackFormat, JobCallback } from './protocol/callback.js';
+
+// Transport
+export type { HttpRequest, HttpResponse, Transport } from './transport/types.js';
+export { SkewCorrectedClock } from './transport/clock.js';
+export type { Clock } from './transport/clock.js';
+export { XhrTransport } from './transport/xhr-transport.js';
+export { FetchTransport } from './transport/fetch-transport.js';
+export type { FetchTransportOptions } from './transport/fetch-transport.js';
+export { DEFAULT_RETRY, isRetryableError } from './transport/retry.js';
+export type { RetryOptions, ShouldRetryState } from './transport/retry.js';
+export { delay } from './transport/delay.js';
+export { ServiceClient } from './transport/service-client.js';
+export type { ServiceClientOptions, ServiceRequest, ServiceResponse } from './transport/service-client.js';

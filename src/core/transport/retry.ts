@@ -1,0 +1,155 @@
+import { TranscoderError, isTranscoderError } from '../errors.js';
+
+/** What a {@link RetryOptions.shouldRetry} hook learns about the request that failed. */
+export interface RetryRequestInfo {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The request URL without its query string (which may carry signatures). */
+  url: string;
+}
+
+/** The state passed to {@link RetryOptions.shouldRetry}; an object so that it can grow without breaking hooks. */
+export interface ShouldRetryState {
+  /** The failure, with `status`, `serviceCode` and `requestId` when a response arrived. */
+  error: TranscoderError;
+  /** The number of the retry being considered: 1 for the first retry. */
+  attempt: number;
+  request: RetryRequestInfo;
+}
+
+/** How failed requests are retried. Every field is optional; missing ones take the {@link DEFAULT_RETRY} values. */
+export interface RetryOptions {
+  /**
+   * Milliseconds to wait before each retry; the array's length is the number of retries. `[]` disables retries.
+   *
+   * The default rides out a short COS throttle or a mobile network blip (about 15 s in all) without leaving a
+   * user looking at a stalled upload for minutes; the first retry waits, so that a struggling server is not hit
+   * again at once.
+   *
+   * @default [500, 1000, 2000, 4000, 8000]
+   */
+  delays?: readonly number[];
+  /**
+   * Spread applied to each delay, as a fraction between 0 and 1: a delay `d` becomes a uniformly random value in
+   * `[d * (1 - jitter), d * (1 + jitter)]`, so that many clients failing together do not retry together.
+   * A server's `Retry-After` is not jittered.
+   *
+   * @default 0.2
+   */
+  jitter?: number;
+  /**
+   * The longest wait a server's `Retry-After` may ask for, in milliseconds. Longer values are capped to this.
+   *
+   * @default 60000
+   */
+  maxRetryAfter?: number;
+  /**
+   * Decides whether a failure is retried, in place of {@link isRetryableError}. It is only asked while retries are
+   * left, never for an `aborted` error, and never for a failure that is unsafe to resend (a request that is not
+   * idempotent and may have been processed).
+   */
+  shouldRetry?: (state: ShouldRetryState) => boolean;
+}
+
+/** {@link RetryOptions} with every default filled in. */
+export interface RetryPolicy {
+  readonly delays: readonly number[];
+  readonly jitter: number;
+  readonly maxRetryAfter: number;
+  readonly shouldRetry?: (state: ShouldRetryState) => boolean;
+}
+
+/** The retry policy used when none is given. */
+export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
+  delays: Object.freeze([500, 1000, 2000, 4000, 8000]),
+  jitter: 0.2,
+  maxRetryAfter: 60_000,
+});
+
+function invalid(message: string): TranscoderError {
+  return new TranscoderError(`Invalid retry options: ${message}`, { code: 'invalid-options', phase: 'options' });
+}
+
+const isDuration = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/**
+ * Fills in the defaults of `options` and checks them. Throws an `invalid-options` {@link TranscoderError} for a
+ * negative or non-finite delay, a jitter outside 0..1 or a `shouldRetry` that is not a function.
+ */
+export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
+  const delays = options.delays ?? DEFAULT_RETRY.delays;
+  if (!Array.isArray(delays) || !delays.every(isDuration)) {
+    throw invalid('delays must be an array of non-negative milliseconds');
+  }
+  const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw invalid('jitter must be between 0 and 1');
+  const maxRetryAfter = options.maxRetryAfter ?? DEFAULT_RETRY.maxRetryAfter;
+  if (!isDuration(maxRetryAfter)) throw invalid('maxRetryAfter must be non-negative milliseconds');
+  if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function') {
+    throw invalid('shouldRetry must be a function');
+  }
+  return Object.freeze({
+    delays: Object.freeze([...delays]),
+    jitter,
+    maxRetryAfter,
+    ...(options.shouldRetry ? { shouldRetry: options.shouldRetry } : {}),
+  });
+}
+
+/**
+ * The default retry decision: network errors, timeouts, 5xx and 429 are retried; every other 4xx, an aborted
+ * operation, invalid options and signing failures (the credential provider retries those itself) are not.
+ */
+export function isRetryableError(error: unknown): boolean {
+  if (!isTranscoderError(error)) return false;
+  switch (error.code) {
+    case 'network':
+    case 'timeout':
+      return true;
+    case 'service':
+      return error.status !== undefined && (error.status === 429 || (error.status >= 500 && error.status <= 599));
+    default:
+      return false;
+  }
+}
+
+/**
+ * Milliseconds to wait according to a `Retry-After` header: either whole seconds (`120`) or an HTTP date, which is
+ * compared with `nowMs` (use the skew-corrected clock: the date is on the server's clock). A date in the past
+ * gives 0. Returns `undefined` for a missing or malformed value.
+ */
+export function parseRetryAfter(headerValue: string | null | undefined, nowMs: number): number | undefined {
+  if (typeof headerValue !== 'string') return undefined;
+  const value = headerValue.trim();
+  if (value === '') return undefined;
+  if (/^\d+$/.test(value)) {
+    const ms = Number(value) * 1000;
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  // An HTTP date always names a weekday or a month; refusing bare numbers with signs or decimals here keeps
+  // `Date.parse` from reading "1.5" or "-3" as a year.
+  if (!/[a-z]/i.test(value)) return undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
+ * Milliseconds to wait before retry number `attempt` (1-based), or `undefined` when the policy has no retry left.
+ * A server's `Retry-After` (`retryAfterMs`, see {@link parseRetryAfter}) replaces the policy's delay, capped at
+ * `maxRetryAfter`; otherwise the policy's delay is jittered with `random` (a source of numbers in `[0, 1)`).
+ */
+export function retryDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | undefined {
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > policy.delays.length) return undefined;
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
+    return Math.min(Math.max(0, retryAfterMs), policy.maxRetryAfter);
+  }
+  const base = policy.delays[attempt - 1]!;
+  const spread = base * policy.jitter * (2 * random() - 1);
+  return Math.max(0, Math.round(base + spread));
+}

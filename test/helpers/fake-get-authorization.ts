@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { isTranscoderError, type TranscoderError } from '../../src/core/errors.js';
+import { createAuthorization, parseAuthorization } from '../../src/core/signing/authorization.js';
+import type {
+  AuthorizationResult,
+  GetAuthorization,
+  GetAuthorizationContext,
+} from '../../src/core/signing/credentials.js';
+import type { AuthorizationRequest } from '../../src/core/signing/types.js';
+
+// Fake answers of a host's getAuthorization, for the CredentialProvider tests. The secrets are made up, and
+// distinctive so that tests can assert they never show up in errors.
+
+export const ID = 'AKIDtmpIdExample0000000000000000000';
+export const KEY = 'tmpKeyExampleMustNeverLeak000000';
+export const TOKEN = 'sessionTokenExampleMustNeverLeak0000';
+export const ID2 = 'AKIDtmpIdExampleSecond00000000000000';
+export const KEY2 = 'tmpKeyExampleSecondMustNeverLeak0';
+export const SERVER_ID = 'AKIDserverPermanentId000000000000000';
+export const SERVER_KEY = 'serverPermanentKeyMustNeverLeak00';
+export const HOST = 'examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com';
+/** Issuance time of the test credentials, in Unix seconds (the tests start their fake clock 10 s later). */
+export const T0 = 1_700_000_000;
+
+export function request(key = 'input/a b(1).mp4'): AuthorizationRequest {
+  return {
+    method: 'PUT',
+    host: HOST,
+    pathname: `/${key}`,
+    query: { partNumber: '1', uploadId: 'u1' },
+    headers: { host: HOST, 'content-length': '13' },
+    bucket: 'examplebucket-1250000000',
+    region: 'ap-guangzhou',
+    key,
+    service: 'cos',
+    action: 'name/cos:UploadPart',
+  };
+}
+
+export const credentials = (changes: Record<string, unknown> = {}): AuthorizationResult =>
+  ({
+    TmpSecretId: ID,
+    TmpSecretKey: KEY,
+    SecurityToken: TOKEN,
+    StartTime: T0,
+    ExpiredTime: T0 + 1800,
+    ...changes,
+  }) as AuthorizationResult;
+
+export interface FakeHost {
+  getAuthorization: GetAuthorization;
+  requests: AuthorizationRequest[];
+  contexts: GetAuthorizationContext[];
+}
+
+/** A host that records what it is asked and answers with `answer(request, callNumber)`. */
+export function fakeHost(
+  answer: (request: AuthorizationRequest, call: number) => AuthorizationResult | PromiseLike<AuthorizationResult>,
+): FakeHost {
+  const requests: AuthorizationRequest[] = [];
+  const contexts: GetAuthorizationContext[] = [];
+  return {
+    requests,
+    contexts,
+    getAuthorization: (req, context) => {
+      requests.push(req);
+      contexts.push(context);
+      return answer(req, requests.length);
+    },
+  };
+}
+
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** What a host that signs on its server would answer: a signature over exactly the request it was given. */
+export const serverSign = (req: AuthorizationRequest) =>
+  createAuthorization({
+    ...req,
+    secretId: SERVER_ID,
+    secretKey: SERVER_KEY,
+    keyTime: { start: T0, end: T0 + 600 },
+  });
+
+export async function rejection(promise: Promise<unknown>): Promise<TranscoderError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isTranscoderError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+export function keyTimeOf(authorization: string): { start: number; end: number } {
+  const [start, end] = parseAuthorization(authorization)!.keyTime.split(';').map(Number);
+  return { start: start!, end: end! };
+}
+
+/** Recomputes the Authorization a correct signer makes with `secretKey` for the same request and key time. */
+export async function expectSignedWith(authorization: string, secretId: string, secretKey: string, req = request()) {
+  const keyTime = keyTimeOf(authorization);
+  const expected = await createAuthorization({ ...req, secretId, secretKey, keyTime });
+  expect(authorization).to.equal(expected);
+}
