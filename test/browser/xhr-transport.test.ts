@@ -1,18 +1,9 @@
 import { expect } from 'chai';
-import { isTranscoderError, type TranscoderError } from '../../src/core/errors.js';
 import { errorFromResponse } from '../../src/core/transport/error-response.js';
 import { XhrTransport } from '../../src/core/transport/xhr-transport.js';
 import { OTHER_ORIGIN, scripted } from './scripted-server.js';
+import { rejection as failure } from '../helpers/expect-error.js';
 
-async function failure(promise: Promise<unknown>): Promise<TranscoderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTranscoderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const transport = new XhrTransport();
 

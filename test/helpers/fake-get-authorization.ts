@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { isTranscoderError, type TranscoderError } from '../../src/core/errors.js';
 import { createAuthorization, parseAuthorization } from '../../src/core/signing/authorization.js';
 import type {
   AuthorizationResult,
@@ -89,15 +88,6 @@ export const serverSign = (req: AuthorizationRequest) =>
     keyTime: { start: T0, end: T0 + 600 },
   });
 
-export async function rejection(promise: Promise<unknown>): Promise<TranscoderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTranscoderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 export function keyTimeOf(authorization: string): { start: number; end: number } {
   const [start, end] = parseAuthorization(authorization)!.keyTime.split(';').map(Number);
@@ -110,3 +100,5 @@ export async function expectSignedWith(authorization: string, secretId: string, 
   const expected = await createAuthorization({ ...req, secretId, secretKey, keyTime });
   expect(authorization).to.equal(expected);
 }
+
+export { rejection } from './expect-error.js';

@@ -2,17 +2,16 @@ import type * as z from 'zod/mini';
 import { TranscoderError, type Phase } from '../errors.js';
 import {
   CompleteMultipartUploadResultSchema,
-  CosErrorSchema,
   InitiateMultipartUploadResultSchema,
   ListMultipartUploadsResultSchema,
   ListPartsResultSchema,
   type CompleteMultipartUploadResult,
-  type CosError,
   type InitiateMultipartUploadResult,
   type ListMultipartUploadsResult,
   type ListPartsResult,
 } from './cos-schemas.js';
-import { describeIssue, validate } from './validation.js';
+import { parseErrorBody, serviceErrorFromBody } from './error-body.js';
+import { validate } from './validation.js';
 import { parseXml } from './xml.js';
 
 /** What the transport knows about a response besides its body. */
@@ -23,36 +22,6 @@ export interface ResponseContext {
   readonly status?: number;
   /** `x-cos-request-id` / `x-ci-request-id`; preferred over the body's `RequestId`. */
   readonly requestId?: string;
-}
-
-const MAX_SERVICE_MESSAGE = 200;
-const MAX_REQUEST_ID = 128;
-
-/** Keeps a service-supplied string short and free of anything that looks like a credential. */
-function sanitize(value: string, max: number): string {
-  const redacted = value
-    .replace(/(q-signature|q-ak|x-c(?:os|i)-security-token|sessionToken|tmpSecretKey)([=:]\s*)[^\s&;,]+/gi, '$1$2***')
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return redacted.length > max ? `${redacted.slice(0, max)}…` : redacted;
-}
-
-function serviceError(error: CosError | undefined, phase: Phase, context: ResponseContext): TranscoderError {
-  const requestId = context.requestId ?? error?.RequestId;
-  const safeRequestId = requestId === undefined ? undefined : sanitize(requestId, MAX_REQUEST_ID);
-  const parts = [`${context.operation ?? 'Request'} failed:`];
-  if (context.status !== undefined) parts.push(`HTTP ${context.status}`);
-  if (error !== undefined) parts.push(error.Code);
-  if (error?.Message) parts.push(`(${sanitize(error.Message, MAX_SERVICE_MESSAGE)})`);
-  if (safeRequestId !== undefined) parts.push(`request id ${safeRequestId}`);
-  const status = context.status;
-  return new TranscoderError(parts.join(' '), {
-    code: 'service',
-    phase,
-    status,
-    serviceCode: error?.Code,
-    requestId: safeRequestId,
-    retryable: status !== undefined && (status >= 500 || status === 429),
-  });
 }
 
 /**
@@ -82,8 +51,12 @@ export function parseCosDocument<S extends z.core.$ZodType>(
   const tree = parseXml(text, phase);
   const operation = context.operation ?? root;
   if ('Error' in tree && root !== 'Error') {
-    const result = CosErrorSchema.safeParse(tree['Error'], { error: describeIssue });
-    throw serviceError(result.success ? result.data : undefined, phase, { ...context, operation });
+    throw serviceErrorFromBody(parseErrorBody(text), {
+      operation,
+      status: context.status ?? 200,
+      ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
+      phase,
+    });
   }
   if (!(root in tree)) {
     throw new TranscoderError(`${operation}: expected a <${root}> document`, { code: 'invalid-response', phase });

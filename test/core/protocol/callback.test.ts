@@ -7,7 +7,7 @@ import {
   JSON_CALLBACK_SINGLE,
   XML_CALLBACK,
 } from '../../fixtures/callbacks.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 describe('parseJobCallback', () => {
   describe('with an XML body', () => {

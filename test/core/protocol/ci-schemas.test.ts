@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { buildJobsResponse, parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
 import { EXTRACT_RESPONSE, TRANSCODE_RESPONSE } from '../../fixtures/seeds.js';
 import { CI_ERROR } from '../../fixtures/cos-documents.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 const RUNNING = `<Response>
   <JobsDetail>
@@ -147,7 +147,7 @@ describe('parseJobsResponse', () => {
   it('should turn an Error body into a service error in the given phase', () => {
     const error = thrown(() => parseJobsResponse(CI_ERROR, 'track', { operation: 'DescribeMediaJob', status: 400 }));
     expect([error.code, error.phase, error.serviceCode]).to.deep.equal(['service', 'track', 'InvalidArgument']);
-    expect(error.message).to.match(/^DescribeMediaJob failed: HTTP 400 InvalidArgument/);
+    expect(error.message).to.match(/^DescribeMediaJob failed: answered 400 InvalidArgument/);
   });
 
   it('should reject a JobsDetail without a JobId', () => {

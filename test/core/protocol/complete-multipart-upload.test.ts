@@ -3,7 +3,7 @@ import {
   buildCompleteMultipartUpload,
   parseCompleteMultipartUpload,
 } from '../../../src/core/protocol/complete-multipart-upload.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 describe('buildCompleteMultipartUpload', () => {
   it('should build the body the JS SDK sends, quotes as entities', () => {

@@ -17,7 +17,7 @@ import {
   LIST_PARTS_TWO,
   LIST_UPLOADS,
 } from '../../fixtures/cos-documents.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 const UPLOAD_ID = '1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361';
 
@@ -153,7 +153,7 @@ describe('parseCompleteMultipartUploadResult', () => {
 
   it('should name the operation and the service code in the message', () => {
     const error = thrown(() => parseCompleteMultipartUploadResult(COMPLETE_ANSWERED_200_WITH_ERROR, { status: 200 }));
-    expect(error.message).to.match(/^CompleteMultipartUpload failed: HTTP 200 InternalError/);
+    expect(error.message).to.match(/^CompleteMultipartUpload failed: answered 200 InternalError/);
   });
 
   it('should prefer the request id of the response header', () => {

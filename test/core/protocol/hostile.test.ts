@@ -13,7 +13,7 @@ import { parseXml } from '../../../src/core/protocol/xml.js';
 import { JSON_CALLBACK_SINGLE } from '../../fixtures/callbacks.js';
 import { LIST_PARTS_ONE } from '../../fixtures/cos-documents.js';
 import { TRANSCODE_RESPONSE } from '../../fixtures/seeds.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 /** Values a caller or an attacker may put into free-text fields. */
 const HOSTILE_TEXT = [

@@ -10,7 +10,7 @@ import type {
   TranscodeJobInput,
 } from '../../../src/core/protocol/job-request-schemas.js';
 import { EXTRACT_REQUEST, TRANSCODE_REQUEST } from '../../fixtures/seeds.js';
-import { squash, thrown } from './expect-error.js';
+import { squash, thrown } from '../../helpers/expect-error.js';
 
 /** The Transcode seed request as typed input. */
 const seedTranscode = (): TranscodeJobInput => ({

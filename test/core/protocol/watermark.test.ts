@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { buildTranscodeJobRequest, parseJobRequest } from '../../../src/core/protocol/job-request.js';
 import type { TranscodeJobInput } from '../../../src/core/protocol/job-request-schemas.js';
 import type { Watermark } from '../../../src/core/protocol/watermark.js';
-import { thrown } from './expect-error.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 const textMark = (): Watermark => ({
   Type: 'Text',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { isTranscoderError, type TranscoderError } from '../../../src/core/errors.js';
 import { FetchTransport } from '../../../src/core/transport/fetch-transport.js';
+import { rejection as failure } from '../../helpers/expect-error.js';
 
 type FetchCall = { url: string; init: RequestInit };
 
@@ -18,15 +18,6 @@ function fakeFetch(reply?: (call: FetchCall) => Promise<Response>) {
   return { fetch, calls };
 }
 
-async function failure(promise: Promise<unknown>): Promise<TranscoderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTranscoderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const URL_WITH_QUERY = 'https://b-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b?uploadId=SECRET';
 

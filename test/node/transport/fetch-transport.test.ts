@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isTranscoderError, type TranscoderError } from '../../../src/core/errors.js';
 import { FetchTransport } from '../../../src/core/transport/fetch-transport.js';
+import { rejection as failure } from '../../helpers/expect-error.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
 
-async function failure(promise: Promise<unknown>): Promise<TranscoderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isTranscoderError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('FetchTransport over Node HTTP', () => {
   let server: Server;
