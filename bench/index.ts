@@ -1,6 +1,23 @@
 // `npm run bench`: throughput of the protocol core on this machine, printed as numbers.
 // Each case runs for a fixed wall-clock budget after a warm-up; results are operations per second.
 import { createAuthorization } from '../src/core/signing/authorization.js';
+import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
+import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
+import { reportSizes } from './size.js';
+
+const FINISHED_JOB = `<Response><JobsDetail><Code>Success</Code><Message/><JobId>j8d121820f5e411ec926ef19d53ba9c6f</JobId>
+<State>Success</State><Progress>100</Progress><CreationTime>2022-06-27T15:23:10+0800</CreationTime>
+<StartTime>2022-06-27T15:23:11+0800</StartTime><EndTime>2022-06-27T15:23:40+0800</EndTime>
+<QueueId>p2242ab62c7c94486915508540933a2c6</QueueId><Tag>Transcode</Tag>
+<Input><BucketId>test-123456789</BucketId><Object>input/demo.mp4</Object><Region>ap-chongqing</Region></Input>
+<Operation><TemplateId>t1460606b9752148c4ab182f55163ba7cd</TemplateId><TemplateName>high_993874</TemplateName>
+<MediaInfo><Format><Bitrate>830.482000</Bitrate><Duration>4.000000</Duration><FormatName>mov,mp4,m4a,3gp,3g2,mj2</FormatName>
+<NumStream>2</NumStream><Size>415241</Size></Format><Stream><Video><CodecName>h264</CodecName><Width>640</Width>
+<Height>360</Height><Fps>30</Fps></Video><Audio><CodecName>aac</CodecName><SampleRate>44100</SampleRate></Audio></Stream></MediaInfo>
+<MediaResult><OutputFile><Bucket>test-123456789</Bucket><Region>ap-chongqing</Region><ObjectName>output/out.mp4</ObjectName>
+<Md5Info><Md5>852883012a6ba726e6ed8d9b984edfdf</Md5><ObjectName>output/out.mp4</ObjectName></Md5Info></OutputFile></MediaResult>
+<Output><Region>ap-chongqing</Region><Bucket>test-123456789</Bucket><Object>output/out.mp4</Object></Output>
+<UserData>This is my data.</UserData><JobLevel>0</JobLevel></Operation></JobsDetail></Response>`;
 
 interface Case {
   name: string;
@@ -39,7 +56,31 @@ const cases: Case[] = [
         keyTime: { start: 1700000000, end: 1700000900 },
       }),
   },
+  {
+    name: 'parseJobsResponse (a finished job with MediaInfo)',
+    run: () => parseJobsResponse(FINISHED_JOB, 'track'),
+  },
+  {
+    name: 'buildTranscodeJobRequest (the seed example)',
+    run: () =>
+      buildTranscodeJobRequest({
+        Input: { Object: 'input/demo.mp4' },
+        Operation: {
+          TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
+          WatermarkTemplateId: ['t1318c5f428d474afba1797f84091cbe22', 't1318c5f428d474afba1797f84091cbe23'],
+          DigitalWatermark: { Type: 'Text', Message: '123456789ab', Version: 'V1', IgnoreError: false },
+          Output: { Region: 'ap-chongqing', Bucket: 'test-123456789', Object: 'output/out.${ext}' },
+          UserData: 'This is my data.',
+          JobLevel: 0,
+        },
+        CallBack: 'http://callback.demo.com',
+        CallBackFormat: 'JSON',
+      }),
+  },
 ];
 
 console.log(`cos-transcoder bench — Node ${process.version}, ${process.platform}/${process.arch}`);
+console.log('\nthroughput');
 for (const c of cases) await measure(c);
+console.log('\nbundle size');
+await reportSizes();
