@@ -1,3 +1,5 @@
+import type { Clock } from '../transport/clock.js';
+
 /** Which Tencent Cloud service a request goes to: COS (objects) or CI (media jobs). */
 export type Service = 'cos' | 'ci';
 
@@ -38,6 +40,15 @@ export interface SignedAuthorization {
 /** Signs requests. The transport calls it before every attempt; {@link CredentialProvider} is the implementation. */
 export interface Authorizer {
   authorize(request: AuthorizationRequest, options?: { signal?: AbortSignal }): Promise<SignedAuthorization>;
-  /** Forgets cached credentials, so that the next `authorize` asks the host again (after the service said they expired). */
-  invalidate(): void;
+  /**
+   * Forgets cached credentials after the service said they expired, so that the next `authorize` asks the host
+   * again. With `rejected` (the signature the service refused), credentials fetched since then are kept: when many
+   * requests fail together, the host is asked once, not once per request.
+   */
+  invalidate(rejected?: SignedAuthorization): void;
+  /**
+   * The clock signatures are made with. A `ServiceClient` corrects this same clock when the service reports
+   * skew, so that the retry is signed with the server's time.
+   */
+  readonly clock?: Clock;
 }
