@@ -13,13 +13,7 @@ export { TranscoderError, isTranscoderError } from './errors.js';
 export type { TranscoderErrorCode, TranscoderErrorInit, Phase } from './errors.js';
 
 // Signing: the COS v5 algorithm
-export {
-  createAuthorization,
-  canonicalize,
-  computeSignature,
-  formatKeyTime,
-  parseAuthorization,
-} from './signing/authorization.js';
+export { createAuthorization, formatKeyTime, parseAuthorization } from './signing/authorization.js';
 export type {
   AuthorizationInput,
   CanonicalRequest,
@@ -35,14 +29,13 @@ export {
   CosSdkCredentialsSchema,
   SignatureResultSchema,
   StsCredentialsOutputSchema,
-  normalizeAuthorizationResult,
 } from './signing/credentials.js';
 export type {
   AuthorizationResult,
+  AuthorizationResultIssue,
   CosSdkCredentials,
   GetAuthorization,
   GetAuthorizationContext,
-  NormalizedAuthorization,
   SignatureResult,
   StsCredentialsOutput,
 } from './signing/credentials.js';
@@ -71,17 +64,21 @@ export type {
   ListedUpload,
 } from './protocol/cos-schemas.js';
 export {
+  parseCosDocument,
   parseCompleteMultipartUploadResult,
   parseInitiateMultipartUploadResult,
   parseListMultipartUploadsResult,
   parseListPartsResult,
 } from './protocol/cos-document.js';
+export type { ResponseContext } from './protocol/cos-document.js';
 export { buildCompleteMultipartUpload } from './protocol/complete-multipart-upload.js';
+export type { SchemaIssue, SchemaIssues } from './protocol/validation.js';
 
 // Protocol: CI jobs
 export {
   JOB_STATE_TRANSITIONS,
   JobState,
+  canReachJobState,
   canTransitionJobState,
   isTerminalJobState,
 } from './protocol/job-state.js';
@@ -92,8 +89,18 @@ export type {
   JobOperation,
   JobsDetail,
   JobsResponse,
+  WatermarkEcho,
 } from './protocol/ci-schemas.js';
-export type { MediaInfo, MediaResult, OutputFile } from './protocol/media-info.js';
+export type {
+  AudioStream,
+  MediaFormat,
+  MediaInfo,
+  MediaResult,
+  Md5Info,
+  OutputFile,
+  SubtitleStream,
+  VideoStream,
+} from './protocol/media-info.js';
 export {
   ExtractDigitalWatermarkJobInputSchema,
   TranscodeJobInputSchema,
@@ -101,6 +108,7 @@ export {
 export type {
   CallBackMqConfig,
   ExtractDigitalWatermarkJobInput,
+  JobInput,
   JobLevel,
   JobNotification,
   JobOutput,
@@ -112,9 +120,8 @@ export {
   buildExtractDigitalWatermarkJobRequest,
   buildJobRequest,
   buildTranscodeJobRequest,
-  parseJobRequest,
 } from './protocol/job-request.js';
-export { JobCallbackSchema, buildJobCallback, parseJobCallback } from './protocol/callback.js';
+export { JobCallbackSchema, parseJobCallback } from './protocol/callback.js';
 export type { CallbackFormat, JobCallback } from './protocol/callback.js';
 
 // Transport
@@ -125,7 +132,6 @@ export { XhrTransport } from './transport/xhr-transport.js';
 export { FetchTransport } from './transport/fetch-transport.js';
 export type { FetchTransportOptions } from './transport/fetch-transport.js';
 export { DEFAULT_RETRY, isRetryableError } from './transport/retry.js';
-export type { RetryOptions, ShouldRetryState } from './transport/retry.js';
-export { delay } from './transport/delay.js';
+export type { RetryOptions, RetryPolicy, RetryRequestInfo, ShouldRetryState } from './transport/retry.js';
 export { ServiceClient } from './transport/service-client.js';
 export type { ServiceClientOptions, ServiceRequest, ServiceResponse } from './transport/service-client.js';

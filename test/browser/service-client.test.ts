@@ -132,4 +132,39 @@ describe('ServiceClient over XhrTransport', () => {
     expect(caught).to.include({ code: 'service', status: 502, attempts: 3, retryable: true });
     expect((caught as Error).message).not.to.match(/[<>?]|nginx/);
   });
+
+  it('should fail fast, without quoting them, when the browser refuses the signed headers', async () => {
+    const { client } = setup();
+    const authorizer = {
+      authorize: async () => ({ authorization: 'q-signature=SECRET-SIGNATURE', securityToken: 'SECRET-TOKEN\nx: 1' }),
+      invalidate: () => {},
+      clock: client.clock,
+    };
+    const refusing = new ServiceClient({
+      transport: new XhrTransport(),
+      authorizer,
+      bucket: client.bucket,
+      region: client.region,
+      protocol: location.protocol === 'https:' ? 'https' : 'http',
+      domains: { cos: OTHER_HOST, ci: OTHER_HOST },
+      retry: { delays: [1, 1], jitter: 0 },
+    });
+    let caught: unknown;
+    try {
+      await refusing.request({
+        service: 'cos',
+        method: 'GET',
+        key: '__scripted/a.mp4',
+        action: 'name/cos:GetObject',
+        phase: 'upload',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.include({ code: 'invalid-request', retryable: false, attempts: 1 });
+    const cause = (caught as Error).cause as Error;
+    expect(cause.message).to.match(/^\w+ from XMLHttpRequest$/);
+    const shown = [caught, cause].map((e) => `${String(e)} ${String((e as Error).stack)}`).join(' ');
+    expect(shown).not.to.include('SECRET');
+  });
 });

@@ -3,7 +3,7 @@ import { errorFromResponse } from '../../src/core/transport/error-response.js';
 import { XhrTransport } from '../../src/core/transport/xhr-transport.js';
 import { OTHER_ORIGIN, scripted } from './scripted-server.js';
 import { rejection as failure } from '../helpers/expect-error.js';
-
+import { settleTasks, watchAbortListeners, watchTimers } from '../core/transport/leak-tracker.js';
 
 const transport = new XhrTransport();
 
@@ -109,5 +109,58 @@ describe('XhrTransport', () => {
     const error = errorFromResponse(response, { method: 'GET', url, phase: 'upload' });
     expect(error).to.include({ code: 'service', status: 502, retryable: true });
     expect(error.message).not.to.match(/[<>]|nginx|body=html/);
+  });
+
+  it('should reject a header the browser refuses with invalid-request, never quoting its value', async () => {
+    const error = await failure(
+      transport.send({
+        method: 'GET',
+        url: scripted({}),
+        headers: { authorization: 'q-signature=SECRET-SIGNATURE', 'x-cos-security-token': 'SECRET-TOKEN\r\nx: 1' },
+      }),
+    );
+    expect(error).to.include({ code: 'invalid-request', retryable: false });
+    expect((error.cause as Error).message).to.match(/^\w+ from XMLHttpRequest$/);
+    expect(`${error.message} ${String(error.stack)} ${String((error.cause as Error).stack)}`).not.to.include('SECRET');
+  });
+
+  describe('clean-up', () => {
+    let timers: ReturnType<typeof watchTimers>;
+    beforeEach(() => {
+      timers = watchTimers();
+    });
+    afterEach(() => timers.restore());
+
+    const cases: [string, Record<string, string>, number, ((c: AbortController) => void) | undefined, string?][] = [
+      ['a completed request', {}, 5000, undefined],
+      ['an aborted request', { delay: '2000' }, 5000, (c) => setTimeout(() => c.abort(), 30), 'aborted'],
+      ['a timed-out request', { delay: '2000' }, 50, undefined, 'timeout'],
+      ['a dropped connection', { drop: '1' }, 5000, undefined, 'network'],
+    ];
+    for (const [name, params, timeout, act, code] of cases) {
+      it(`should leave no abort listener and no timer behind after ${name}`, async () => {
+        const controller = new AbortController();
+        const signal = watchAbortListeners(controller.signal);
+        const sent = transport.send({
+          method: 'PUT',
+          url: scripted(params),
+          headers: {},
+          body: 'x',
+          timeout,
+          signal: controller.signal,
+        });
+        act?.(controller);
+        const outcome = await sent.then(
+          () => undefined,
+          (e: { code?: string }) => e.code,
+        );
+        await settleTasks();
+        expect({ outcome, listeners: signal.listeners, timers: timers.pending }).to.deep.equal({
+          outcome: code,
+          listeners: 0,
+          timers: 0,
+        });
+      });
+    }
   });
 });

@@ -12,25 +12,41 @@ export const FAKE_SECRET_ID = 'AKIDfakeTmpSecretId0000000000000000';
 export const FAKE_SECRET_KEY = 'fakeTmpSecretKey000000000000000';
 
 /**
- * An {@link Authorizer} that signs with `createAuthorization` and fixed keys over
- * `[clock, clock + 900 s]`, and records what it was asked. Each `invalidate()` starts a new credential
- * generation, visible in the token (`token-1`, `token-2`...).
+ * An {@link Authorizer} that signs with `createAuthorization` and fixed keys over `[clock, clock + 900 s]`, exposes
+ * its clock as a `CredentialProvider` does, and records what it was asked. Each `invalidate()` starts a new
+ * credential generation, visible in the token (`token-1`, `token-2`...).
  */
 export class FakeAuthorizer implements Authorizer {
   readonly calls: AuthorizationRequest[] = [];
-  invalidations = 0;
-  readonly #clock: Clock;
+  /** The argument of each `invalidate()` call: the signature the service refused. */
+  readonly invalidated: (SignedAuthorization | undefined)[] = [];
+  /** What each `authorize()` call returned, in order. */
+  readonly signed: SignedAuthorization[] = [];
+  readonly clock: Clock | undefined;
+  readonly #signingClock: Clock;
   readonly #token: boolean;
+  readonly #failures: unknown[] = [];
   #failure: unknown;
 
-  constructor(options: { clock: Clock; token?: boolean }) {
-    this.#clock = options.clock;
+  /** `shareClock: false` hides the clock, as an authorizer that keeps its own time would. */
+  constructor(options: { clock: Clock; token?: boolean; shareClock?: boolean }) {
+    this.#signingClock = options.clock;
+    this.clock = options.shareClock === false ? undefined : options.clock;
     this.#token = options.token ?? true;
+  }
+
+  get invalidations(): number {
+    return this.invalidated.length;
   }
 
   /** Makes the next `authorize` calls throw `error`. */
   failWith(error: unknown): void {
     this.#failure = error;
+  }
+
+  /** Makes the next `authorize` call (only) throw `error`; queued calls fail in order. */
+  failOnceWith(error: unknown): void {
+    this.#failures.push(error);
   }
 
   get token(): string {
@@ -39,8 +55,9 @@ export class FakeAuthorizer implements Authorizer {
 
   async authorize(request: AuthorizationRequest): Promise<SignedAuthorization> {
     this.calls.push(request);
+    if (this.#failures.length > 0) throw this.#failures.shift();
     if (this.#failure !== undefined) throw this.#failure;
-    const start = unixSeconds(this.#clock);
+    const start = unixSeconds(this.#signingClock);
     const authorization = await createAuthorization({
       secretId: FAKE_SECRET_ID,
       secretKey: FAKE_SECRET_KEY,
@@ -50,11 +67,13 @@ export class FakeAuthorizer implements Authorizer {
       headers: request.headers,
       keyTime: { start, end: start + 900 },
     });
-    return this.#token ? { authorization, securityToken: this.token } : { authorization };
+    const signed = this.#token ? { authorization, securityToken: this.token } : { authorization };
+    this.signed.push(signed);
+    return signed;
   }
 
-  invalidate(): void {
-    this.invalidations += 1;
+  invalidate(rejected?: SignedAuthorization): void {
+    this.invalidated.push(rejected);
   }
 }
 

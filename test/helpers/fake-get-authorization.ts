@@ -10,17 +10,26 @@ import type { AuthorizationRequest } from '../../src/core/signing/types.js';
 // Fake answers of a host's getAuthorization, for the CredentialProvider tests. The secrets are made up, and
 // distinctive so that tests can assert they never show up in errors.
 
+/** The temporary key id of {@link credentials}. */
 export const ID = 'AKIDtmpIdExample0000000000000000000';
+/** The temporary secret key of {@link credentials}. */
 export const KEY = 'tmpKeyExampleMustNeverLeak000000';
+/** The session token of {@link credentials}. */
 export const TOKEN = 'sessionTokenExampleMustNeverLeak0000';
+/** A second temporary key id, for refreshed credentials. */
 export const ID2 = 'AKIDtmpIdExampleSecond00000000000000';
+/** The secret key that goes with {@link ID2}. */
 export const KEY2 = 'tmpKeyExampleSecondMustNeverLeak0';
+/** The permanent key id {@link serverSign} signs with. */
 export const SERVER_ID = 'AKIDserverPermanentId000000000000000';
+/** The permanent secret key {@link serverSign} signs with. */
 export const SERVER_KEY = 'serverPermanentKeyMustNeverLeak00';
+/** The bucket's COS host the test requests go to. */
 export const HOST = 'examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com';
 /** Issuance time of the test credentials, in Unix seconds (the tests start their fake clock 10 s later). */
 export const T0 = 1_700_000_000;
 
+/** An `UploadPart` request for `key`, as the transport hands it to the authorizer. */
 export function request(key = 'input/a b(1).mp4'): AuthorizationRequest {
   return {
     method: 'PUT',
@@ -36,6 +45,7 @@ export function request(key = 'input/a b(1).mp4'): AuthorizationRequest {
   };
 }
 
+/** Credentials in the cos-js-sdk-v5 shape, valid for 30 minutes from {@link T0}, with `changes` applied. */
 export const credentials = (changes: Record<string, unknown> = {}): AuthorizationResult =>
   ({
     TmpSecretId: ID,
@@ -46,6 +56,7 @@ export const credentials = (changes: Record<string, unknown> = {}): Authorizatio
     ...changes,
   }) as AuthorizationResult;
 
+/** A recording `getAuthorization`: what it was asked, and the context of each call. */
 export interface FakeHost {
   getAuthorization: GetAuthorization;
   requests: AuthorizationRequest[];
@@ -69,6 +80,7 @@ export function fakeHost(
   };
 }
 
+/** A promise with its `resolve` and `reject`, to answer a host call when the test decides. */
 export function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -88,7 +100,7 @@ export const serverSign = (req: AuthorizationRequest) =>
     keyTime: { start: T0, end: T0 + 600 },
   });
 
-
+/** The key time of an `Authorization` value, as numbers. */
 export function keyTimeOf(authorization: string): { start: number; end: number } {
   const [start, end] = parseAuthorization(authorization)!.keyTime.split(';').map(Number);
   return { start: start!, end: end! };
@@ -99,6 +111,31 @@ export async function expectSignedWith(authorization: string, secretId: string, 
   const keyTime = keyTimeOf(authorization);
   const expected = await createAuthorization({ ...req, secretId, secretKey, keyTime });
   expect(authorization).to.equal(expected);
+}
+
+/**
+ * Runs `action` and counts the HMAC keys imported from the bytes of `secret` meanwhile: each is one SignKey
+ * derivation from that secret key. Works in Node and in the browser, by wrapping `crypto.subtle.importKey`.
+ */
+export async function countKeyDerivations(secret: string, action: () => Promise<unknown>): Promise<number> {
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle.importKey;
+  const decoder = new TextDecoder();
+  let count = 0;
+  Object.defineProperty(subtle, 'importKey', {
+    configurable: true,
+    writable: true,
+    value: (...args: unknown[]) => {
+      if (args[0] === 'raw' && decoder.decode(args[1] as BufferSource) === secret) count += 1;
+      return Reflect.apply(original, subtle, args);
+    },
+  });
+  try {
+    await action();
+  } finally {
+    delete (subtle as { importKey?: unknown }).importKey;
+  }
+  return count;
 }
 
 export { rejection } from './expect-error.js';

@@ -10,18 +10,20 @@ export const COS_HOST = `${BUCKET}.cos.${REGION}.myqcloud.com`;
 export const CI_HOST = `${BUCKET}.ci.${REGION}.myqcloud.com`;
 export const NOW = Date.UTC(2024, 4, 16, 6, 45, 51);
 
-/** A client over a scripted transport and a fake authorizer, with a fixed clock and 1 ms retry delays. */
+/**
+ * A client over a scripted transport and a fake authorizer, with a fixed clock (the authorizer's, which the client
+ * takes from it) and 1 ms retry delays.
+ */
 export function setup(
   options: Partial<Omit<ServiceClientOptions, 'authorizer'>> & { authorizer?: FakeAuthorizer } = {},
 ) {
-  const clock = options.clock ?? new SkewCorrectedClock(() => NOW);
+  const clock = options.clock ?? options.authorizer?.clock ?? new SkewCorrectedClock(() => NOW);
   const transport = new FakeTransport();
   const authorizer = options.authorizer ?? new FakeAuthorizer({ clock });
   const client = new ServiceClient({
     transport,
     bucket: BUCKET,
     region: REGION,
-    clock,
     retry: { delays: [1, 1, 1], jitter: 0 },
     ...options,
     authorizer,

@@ -132,7 +132,7 @@ export const TranscodeJobInputSchema = container({
   }),
   ...notificationShape,
 }).check(requireMqConfig);
-/** A transcode job, as {@link buildTranscodeJobRequest} takes it and {@link parseJobRequest} returns it. */
+/** A transcode job, as {@link buildTranscodeJobRequest} takes it (and as the emulator reads a submitted one back). */
 export type TranscodeJobInput = z.output<typeof TranscodeJobInputSchema>;
 
 /**

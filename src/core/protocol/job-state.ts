@@ -46,7 +46,9 @@ export const canTransitionJobState = (from: JobState, to: JobState): boolean =>
 
 /**
  * Whether a job in `from` can later be seen in `to` (one or more steps, so a poll that missed `Running` still
- * counts). A report in a state that is not reachable (for example `Running` after `Success`) is stale.
+ * counts). A report in a state that is not reachable (for example `Running` after `Success`) is stale. A report
+ * in the same state is neither: compare for equality first (`Submitted` reaches itself through `Pause`, `Running`
+ * does not).
  */
 export function canReachJobState(from: JobState, to: JobState): boolean {
   const seen = new Set<JobState>([from]);

@@ -35,7 +35,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric character references (`&#60;`) are XML and must decode; fast-xml-parser files them under HTML entities.
+  htmlEntities: true,
   isArray: (_name, jpath) => ARRAY_PATHS.has(String(jpath)),
 });
 
@@ -50,7 +51,8 @@ const builder = new XMLBuilder({
 function dropLayoutText(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(dropLayoutText);
   if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
+  // No prototype: an element named `__proto__` or `constructor` can never reach Object.prototype.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(node)) {
     if (name === '#text') continue;
     out[name] = dropLayoutText(value);

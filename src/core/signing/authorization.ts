@@ -84,41 +84,43 @@ export function canonicalize(request: SignableRequest): CanonicalRequest {
   };
 }
 
-/** Derived SignKeys by key time: every part of an upload shares one key time, so one HMAC serves them all. */
-const signKeys = new Map<string, { secretKey: string; signKey: Promise<string> }>();
-const SIGN_KEY_CACHE_SIZE = 8;
+/**
+ * The SignKey of a secret key over a key time (`start;end`): `HMAC-SHA1(secretKey, keyTime)` as 40 hex characters.
+ * Every request signed over the same key time with the same key shares it, so a caller that signs many requests
+ * may keep it (and not the secret key) to save one HMAC per request.
+ */
+export function deriveSignKey(secretKey: string, keyTime: string): Promise<string> {
+  return hmacSha1Hex(secretKey, keyTime);
+}
 
-function deriveSignKey(secretKey: string, keyTime: string): Promise<string> {
-  const cached = signKeys.get(keyTime);
-  if (cached && cached.secretKey === secretKey) return cached.signKey;
-  const signKey = hmacSha1Hex(secretKey, keyTime);
-  signKeys.delete(keyTime);
-  signKeys.set(keyTime, { secretKey, signKey });
-  if (signKeys.size > SIGN_KEY_CACHE_SIZE) signKeys.delete(signKeys.keys().next().value!);
-  signKey.catch(() => signKeys.delete(keyTime));
-  return signKey;
+/** The `q-signature` for a canonical `httpString` over `keyTime` (`start;end`), from its {@link deriveSignKey}. */
+export async function signWithKey(signKey: string, keyTime: string, httpString: string): Promise<string> {
+  // The SignKey is keyed as its 40-character hex text, not its bytes, as every SDK does it.
+  return hmacSha1Hex(signKey, `sha1\n${keyTime}\n${await sha1Hex(httpString)}\n`);
 }
 
 /**
  * The `q-signature` for a canonical `httpString` signed with `secretKey` over `keyTime` (`start;end`).
  */
 export async function computeSignature(secretKey: string, keyTime: string, httpString: string): Promise<string> {
-  // The SignKey is the 40-character hex text, not its bytes, as every SDK does it.
-  const signKey = await deriveSignKey(secretKey, keyTime);
-  const stringToSign = `sha1\n${keyTime}\n${await sha1Hex(httpString)}\n`;
-  return hmacSha1Hex(signKey, stringToSign);
+  return signWithKey(await deriveSignKey(secretKey, keyTime), keyTime, httpString);
 }
 
 function invalid(message: string): TranscoderError {
   return new TranscoderError(`Cannot sign: ${message}`, { code: 'invalid-options', phase: 'sign' });
 }
 
-function checkInput(input: AuthorizationInput): void {
-  for (const field of ['secretId', 'secretKey'] as const) {
-    const value = input[field];
-    if (typeof value !== 'string' || value === '') throw invalid(`${field} is empty`);
-    if (value.trim() !== value || /\s/.test(value)) throw invalid(`${field} contains white space`);
-  }
+/** Visible ASCII: what a header value carries as it is. */
+const HEADER_SAFE = /^[\x21-\x7E]+$/;
+
+function checkKey(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') throw invalid(`${field} is empty`);
+  if (/\s/.test(value)) throw invalid(`${field} contains white space`);
+  if (!HEADER_SAFE.test(value)) throw invalid(`${field} contains characters other than visible ASCII`);
+}
+
+function checkRequest(input: SignableRequest & { secretId: string; keyTime: KeyTime }): void {
+  checkKey('secretId', input.secretId);
   if (!METHODS.has(String(input.method).toLowerCase())) throw invalid(`unknown method "${String(input.method)}"`);
   if (typeof input.pathname !== 'string' || !input.pathname.startsWith('/')) {
     throw invalid('pathname must start with "/"');
@@ -145,10 +147,41 @@ function checkInput(input: AuthorizationInput): void {
  * ```
  */
 export async function createAuthorization(input: AuthorizationInput): Promise<string> {
-  checkInput(input);
-  const canonical = canonicalize(input);
+  checkRequest(input);
+  checkKey('secretKey', input.secretKey);
   const keyTime = formatKeyTime(input.keyTime);
-  const signature = await computeSignature(input.secretKey, keyTime, canonical.httpString);
+  return assemble(input, keyTime, await deriveSignKey(input.secretKey, keyTime));
+}
+
+/** Input of {@link createAuthorizationWithSignKey}: the SignKey in place of the secret key. */
+export interface SignKeyAuthorizationInput extends SignableRequest {
+  /** Permanent or temporary (STS `TmpSecretId`) key id. */
+  secretId: string;
+  /** The {@link deriveSignKey} of the secret key over exactly `keyTime`. */
+  signKey: string;
+  /** When the signature is valid, in Unix seconds. */
+  keyTime: KeyTime;
+}
+
+/**
+ * {@link createAuthorization} from a SignKey kept from an earlier signature over the same key time, so that the
+ * secret key itself need not be kept.
+ */
+export async function createAuthorizationWithSignKey(input: SignKeyAuthorizationInput): Promise<string> {
+  checkRequest(input);
+  if (typeof input.signKey !== 'string' || !/^[0-9a-f]{40}$/.test(input.signKey)) {
+    throw invalid('signKey must be 40 lowercase hex digits');
+  }
+  return assemble(input, formatKeyTime(input.keyTime), input.signKey);
+}
+
+async function assemble(
+  input: SignableRequest & { secretId: string },
+  keyTime: string,
+  signKey: string,
+): Promise<string> {
+  const canonical = canonicalize(input);
+  const signature = await signWithKey(signKey, keyTime, canonical.httpString);
   return (
     `q-sign-algorithm=sha1&q-ak=${input.secretId}&q-sign-time=${keyTime}&q-key-time=${keyTime}` +
     `&q-header-list=${canonical.headerList}&q-url-param-list=${canonical.urlParamList}&q-signature=${signature}`

@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { TranscoderError } from '../errors.js';
 import { CLOCK_SKEW_THRESHOLD_MS, SkewCorrectedClock, unixSeconds, type Clock } from '../transport/clock.js';
-import { createAuthorization, type KeyTime } from './authorization.js';
+import {
+  createAuthorizationWithSignKey,
+  deriveSignKey,
+  formatKeyTime,
+  parseAuthorization,
+  type KeyTime,
+} from './authorization.js';
 import {
   normalizeAuthorizationResult,
   type GetAuthorization,
@@ -68,10 +74,26 @@ const EXPECTED: Record<string, string> = {
  */
 const BACKDATE_SECONDS = 60;
 
+/** A key time and the SignKey derived for it: what signing needs, without the secret key. */
+interface SigningKey {
+  keyTime: KeyTime;
+  signKey: Promise<string>;
+}
+
 interface CachedCredentials {
   credentials: NormalizedCredentials;
   /** Unix seconds from which the credentials sign nothing new. */
   staleAt: number;
+  /** The last key time these credentials signed over, reused by the next signatures while it is good enough. */
+  signingKey?: SigningKey;
+}
+
+/** Whether `signed` was made with `credentials`: by its key id, or by the session token sent with it. */
+function signedWith(signed: SignedAuthorization, credentials: NormalizedCredentials): boolean {
+  const { authorization, securityToken } = signed;
+  const secretId = typeof authorization === 'string' ? parseAuthorization(authorization)?.secretId : undefined;
+  if (secretId === credentials.secretId) return true;
+  return securityToken !== undefined && securityToken === credentials.securityToken;
 }
 
 const isShareable = (result: NormalizedAuthorization): result is NormalizedCredentials =>
@@ -94,6 +116,10 @@ function parseOptions(options: CredentialProviderOptions): z.infer<typeof Creden
  * - Temporary credentials are cached and sign requests in the browser until `refreshAhead` seconds before they
  *   expire; then the host is asked again before signing.
  * - Calls made while credentials are being fetched wait for that one fetch (single flight).
+ * - `invalidate(rejected)` drops the cached credentials only if they made `rejected`, and lets a fetch already
+ *   running go on: when many requests fail together with expired credentials, the host is asked once.
+ * - Requests signed over the same key time share one derived SignKey, kept with the cached credentials and dropped
+ *   with them.
  * - A ready signature is good for its own request only: it is never cached nor shared. The first call a provider
  *   makes cannot know which kind the host returns, so it carries its own request; if the answer is a signature,
  *   the calls that waited for it each ask the host with their own request, and so do all later calls until the
@@ -103,7 +129,8 @@ function parseOptions(options: CredentialProviderOptions): z.infer<typeof Creden
  * - The clock is set to `StartTime` when that is ahead of it by more than `CLOCK_SKEW_THRESHOLD_MS`, or when the
  *   credentials look expired on arrival: either way the clock must be wrong.
  *
- * Secrets stay in private fields: nothing is logged, stored, or visible to `JSON.stringify`.
+ * Secrets stay in private fields of the provider and go when it does: nothing is logged, stored, shared between
+ * providers or visible to `JSON.stringify`.
  *
  * @example
  * ```ts
@@ -124,9 +151,7 @@ export class CredentialProvider implements Authorizer {
   #inflight: HostCall<NormalizedAuthorization> | undefined;
   /** Whether the host's last answer was only good for the request it was asked for. */
   #perRequest = false;
-  /** The key time of the last local signature, reused by the next ones while it is good enough. */
-  #window: { credentials: NormalizedCredentials; keyTime: KeyTime } | undefined;
-  /** Bumped by `invalidate`, so that a fetch started before it caches nothing. */
+  /** Bumped by `invalidate()`, so that a fetch started before it caches nothing. */
   #generation = 0;
 
   /** @throws {TranscoderError} `invalid-options` when an option is invalid. */
@@ -137,6 +162,11 @@ export class CredentialProvider implements Authorizer {
     this.#timeout = parsed.timeout ?? 15_000;
     this.#refreshAhead = parsed.refreshAhead ?? 60;
     this.#signatureLifetime = parsed.signatureLifetime ?? 900;
+  }
+
+  /** The clock signatures are timed with: the one given in the options, or the provider's own. */
+  get clock(): Clock {
+    return this.#clock;
   }
 
   /**
@@ -161,10 +191,19 @@ export class CredentialProvider implements Authorizer {
     return this.#use(request, await this.#call(request, false).wait(signal));
   }
 
-  /** Drops cached credentials; the next `authorize` asks the host again. A fetch already running caches nothing. */
-  invalidate(): void {
+  /**
+   * Drops cached credentials, so that the next `authorize` asks the host again.
+   *
+   * @param rejected The signature the service refused. Given, only the credentials that made it are dropped (by
+   * key id or session token), and a fetch already running goes on: it started after them. Without it, everything
+   * goes, and a fetch already running caches nothing.
+   */
+  invalidate(rejected?: SignedAuthorization): void {
+    if (rejected != null) {
+      if (this.#cached && signedWith(rejected, this.#cached.credentials)) this.#cached = undefined;
+      return;
+    }
     this.#cached = undefined;
-    this.#window = undefined;
     this.#inflight = undefined;
     this.#generation += 1;
   }
@@ -236,38 +275,49 @@ export class CredentialProvider implements Authorizer {
   }
 
   /**
-   * The signature's validity window. Backdated, but not before StartTime (so the window stays inside the
-   * credentials' lifetime) and not after now (a StartTime from a host whose clock runs ahead of the service's would
-   * start the window in the service's future).
+   * The signature's validity window and its SignKey. The window is backdated, but not before StartTime (so it stays
+   * inside the credentials' lifetime) and not after now (a StartTime from a host whose clock runs ahead of the
+   * service's would start the window in the service's future).
    */
-  #keyTime(credentials: NormalizedCredentials): KeyTime {
+  #signingKey(credentials: NormalizedCredentials): SigningKey {
     const now = unixSeconds(this.#clock);
     const start = Math.min(now, Math.max(credentials.startTime ?? 0, now - BACKDATE_SECONDS));
     const end = Math.max(start, Math.min(now + this.#signatureLifetime, credentials.expiredTime));
-    const last = this.#window;
+    // Only cached credentials keep a SignKey: one-off credentials (ScopeLimit, or fetched before an invalidate)
+    // leave nothing behind once their request is signed.
+    const cached = this.#cached?.credentials === credentials ? this.#cached : undefined;
+    const last = cached?.signingKey;
     // Requests signed over one key time share its derived SignKey, one HMAC fewer for each part of an upload. The
     // last window serves while it starts no later than a new one would (a clock corrected backwards ends that) and
     // still has half its life left, or lasts as long as a new one anyway.
     if (
-      last?.credentials === credentials &&
+      last &&
       last.keyTime.start <= start &&
       (last.keyTime.end - now >= this.#signatureLifetime / 2 || last.keyTime.end >= end)
     ) {
-      return last.keyTime;
+      return last;
     }
-    this.#window = { credentials, keyTime: { start, end } };
-    return this.#window.keyTime;
+    const keyTime = { start, end };
+    const next: SigningKey = { keyTime, signKey: deriveSignKey(credentials.secretKey, formatKeyTime(keyTime)) };
+    if (cached) {
+      cached.signingKey = next;
+      next.signKey.catch(() => {
+        if (cached.signingKey === next) cached.signingKey = undefined;
+      });
+    }
+    return next;
   }
 
   async #sign(request: AuthorizationRequest, credentials: NormalizedCredentials): Promise<SignedAuthorization> {
-    const authorization = await createAuthorization({
+    const { keyTime, signKey } = this.#signingKey(credentials);
+    const authorization = await createAuthorizationWithSignKey({
       secretId: credentials.secretId,
-      secretKey: credentials.secretKey,
+      signKey: await signKey,
       method: request.method,
       pathname: request.pathname,
       query: request.query,
       headers: request.headers,
-      keyTime: this.#keyTime(credentials),
+      keyTime,
     });
     return { authorization, securityToken: credentials.securityToken };
   }

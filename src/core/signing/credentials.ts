@@ -130,7 +130,9 @@ export interface AuthorizationResultIssue {
   problem: 'missing' | 'invalid';
 }
 
-const TOKEN = /^\S+$/;
+// Ids, keys and tokens go into headers (`Authorization`, `x-cos-security-token`) as they are: visible ASCII only, so
+// that nothing a host returns can split a header or be mangled by the browser.
+const TOKEN = /^[\x21-\x7E]+$/;
 const TokenSchema = z.string().check(z.regex(TOKEN));
 
 const isTenDigits = (n: number) => Number.isInteger(n) && n >= 1_000_000_000 && n <= 9_999_999_999;
@@ -180,7 +182,7 @@ const EXPECTED: Record<string, string> = {
   expiredTime: '10-digit Unix seconds',
   ScopeLimit: 'a boolean',
 };
-const TOKEN_EXPECTATION = 'a non-empty string without white space';
+const TOKEN_EXPECTATION = 'a non-empty string of visible ASCII characters, without white space';
 
 // How messages name each form: `returned credentials without...`, `returned unusable credentials:...`.
 const WHAT: Record<AuthorizationResultIssue['form'], [missing: string, invalid: string]> = {
@@ -240,6 +242,7 @@ function normalizeSignature(authorization: string, securityToken: string | undef
       problem: 'invalid',
     });
   }
+  if (!TOKEN.test(authorization)) throw invalid('signature', 'Authorization', TOKEN_EXPECTATION);
   const parsed = parseAuthorization(authorization);
   if (!parsed) {
     throw fail(

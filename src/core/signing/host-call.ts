@@ -9,6 +9,9 @@ export function signingAborted(signal: AbortSignal): TranscoderError {
  * One call of the host's `getAuthorization`, bounded by a timeout and awaited by one or more callers, each of which
  * may stop waiting on its own signal. When the last caller stops waiting, or the time is up, the call's own signal
  * is aborted so the host can cancel its request, and a late answer is ignored.
+ *
+ * A timeout or an error the host throws is `sign-failed` with `retryable: true`, as asking again may succeed; an
+ * answer `accept` rejects is the host's bug, which asking again would repeat, so its error stays as `accept` threw it.
  */
 export class HostCall<T> {
   readonly #controller = new AbortController();

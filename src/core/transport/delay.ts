@@ -1,5 +1,12 @@
 import { TranscoderError, type Phase } from '../errors.js';
 
+/** The longest wait `setTimeout` honours, 2^31 - 1 ms (about 24.8 days): a longer one fires at once. */
+export const MAX_DELAY_MS = 2_147_483_647;
+
+/** Whether `value` is a wait `setTimeout` can honour: milliseconds from 0 to {@link MAX_DELAY_MS}. */
+export const isDelayMs = (value: unknown): value is number =>
+  typeof value === 'number' && value >= 0 && value <= MAX_DELAY_MS;
+
 /**
  * The `aborted` {@link TranscoderError} for a signal that fired, with the signal's reason as `cause`.
  */
@@ -8,8 +15,8 @@ export function abortError(signal: AbortSignal | undefined, phase: Phase = 'requ
 }
 
 /**
- * Waits `ms` milliseconds. Rejects with a {@link TranscoderError} of code `aborted` as soon as `signal` aborts
- * (at once if it already has), and clears its timer either way.
+ * Waits `ms` milliseconds, at most {@link MAX_DELAY_MS}. Rejects with a {@link TranscoderError} of code `aborted`
+ * as soon as `signal` aborts (at once if it already has), and clears its timer either way.
  *
  * @example
  * ```ts
@@ -31,7 +38,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       },
-      Math.max(0, ms),
+      Math.min(Math.max(0, ms), MAX_DELAY_MS),
     );
     signal?.addEventListener('abort', onAbort, { once: true });
   });

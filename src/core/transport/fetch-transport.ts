@@ -1,6 +1,12 @@
 import { abortError } from './delay.js';
 import { isForbiddenRequestHeader } from './headers.js';
-import { inactivityTimer, networkError, timeoutError } from './transport-errors.js';
+import {
+  inactivityTimer,
+  networkError,
+  refusedRequestError,
+  sanitizedCause,
+  timeoutError,
+} from './transport-errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 
 /** Options of {@link FetchTransport}. */
@@ -14,10 +20,18 @@ export interface FetchTransportOptions {
 }
 
 /**
- * A {@link Transport} over `fetch`, for Node 20+ and for small requests in browsers. It cannot report upload
- * progress (`onUploadProgress` is never called); otherwise it behaves as {@link XhrTransport}: `aborted` on the
- * signal, `timeout` after `request.timeout` ms without progress (waiting for the headers, then between body
- * chunks), `network` when no answer arrives, and forbidden headers skipped.
+ * A {@link Transport} over `fetch`, for Node 20+ and for small requests in browsers. `fetch` reports no upload
+ * progress, so `onUploadProgress` is never called and `request.timeout` cannot tell a slow upload from a stalled
+ * one:
+ *
+ * - `request.timeout` limits the wait from sending until the response headers arrive, which for a request with a
+ *   body includes the whole upload: a body that takes longer than `timeout` to upload fails with `timeout` even
+ *   while it is moving. Then it limits each wait between chunks of the response body. For large bodies use
+ *   {@link XhrTransport} (browsers), or a `timeout` that covers the slowest upload expected.
+ * - Aborting `request.signal` rejects with `aborted`; no answer rejects with `network` (retryable); a method, URL or
+ *   header `fetch` refuses rejects with `invalid-request` (not retryable), nothing sent.
+ * - Headers a browser forbids scripts to set are skipped.
+ * - An error's `cause` names the `fetch` exception's type only: its message may quote a header value.
  *
  * @example
  * ```ts
@@ -34,46 +48,65 @@ export class FetchTransport implements Transport {
   async send(request: HttpRequest): Promise<HttpResponse> {
     const { method, url, signal } = request;
     if (signal?.aborted) throw abortError(signal);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (!isForbiddenRequestHeader(name)) headers[name] = value;
+    }
+    const refused = (caught: unknown) => refusedRequestError(method, url, sanitizedCause(caught, 'fetch'));
+    try {
+      // `fetch` rejects a malformed method, URL or header asynchronously, with the same `TypeError` as a network
+      // failure; building a `Request` first tells them apart.
+      new Request(url, { method, headers });
+    } catch (caught) {
+      throw refused(caught);
+    }
+
     const controller = new AbortController();
     let timedOut = false;
+    let gotHeaders = false;
     const timer = inactivityTimer(request.timeout, () => {
       timedOut = true;
       controller.abort();
     });
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (!isForbiddenRequestHeader(name)) headers[name] = value;
-    }
-    const failure = (cause: unknown) => {
-      if (timedOut) return timeoutError(method, url, request.timeout ?? 0);
+    const failure = (caught: unknown) => {
+      if (timedOut) {
+        return timeoutError(method, url, request.timeout ?? 0, !gotHeaders && request.body !== undefined);
+      }
       if (signal?.aborted) return abortError(signal);
-      return networkError(method, url, cause);
+      return networkError(method, url, sanitizedCause(caught, 'fetch'));
     };
     try {
       const doFetch = this.#fetch ?? globalThis.fetch;
-      let response: Response;
+      let pending: Promise<Response>;
       try {
-        response = await doFetch(url, {
+        pending = doFetch(url, {
           method,
           headers,
           body: (request.body ?? null) as BodyInit | null,
           signal: controller.signal,
           redirect: 'follow',
         });
-      } catch (cause) {
-        throw failure(cause);
+      } catch (caught) {
+        throw refused(caught);
       }
+      let response: Response;
+      try {
+        response = await pending;
+      } catch (caught) {
+        throw failure(caught);
+      }
+      gotHeaders = true;
       timer.touch();
       let body: string;
       try {
         body = await readText(response, () => timer.touch());
-      } catch (cause) {
-        throw failure(cause);
+      } catch (caught) {
+        throw failure(caught);
       }
-      const responseHeaders: Record<string, string> = {};
+      // Without a prototype, a header named `constructor` or `__proto__` is a header like any other.
+      const responseHeaders: Record<string, string> = Object.create(null);
       response.headers.forEach((value, name) => {
         responseHeaders[name.toLowerCase()] = value;
       });

@@ -1,4 +1,5 @@
 import { TranscoderError } from '../errors.js';
+import type { Service } from '../signing/types.js';
 import type { HttpRequest } from './types.js';
 
 /**
@@ -35,8 +36,14 @@ export function isForbiddenRequestHeader(name: string): boolean {
   return FORBIDDEN_REQUEST_HEADERS.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-');
 }
 
-/** The session-token headers: never signed, added after signing. */
-export const SECURITY_TOKEN_HEADERS: ReadonlySet<string> = new Set(['x-cos-security-token', 'x-ci-security-token']);
+/** The header that carries the STS session token, per service; the name follows the host, as in the official SDK. */
+export const SECURITY_TOKEN_HEADER: Readonly<Record<Service, string>> = Object.freeze({
+  cos: 'x-cos-security-token',
+  ci: 'x-ci-security-token',
+});
+
+/** The session-token headers of every service: never signed, added after signing. */
+export const SECURITY_TOKEN_HEADERS: ReadonlySet<string> = new Set(Object.values(SECURITY_TOKEN_HEADER));
 
 /**
  * Standard headers signed when the request carries them, besides `host` and every `x-cos-*` / `x-ci-*`. Each is
@@ -56,22 +63,35 @@ export const SIGNED_STANDARD_HEADERS: ReadonlySet<string> = new Set([
   'if-unmodified-since',
 ]);
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
+
 /**
- * Headers with lower-cased names. Throws an `invalid-request` {@link TranscoderError} for a name or value that
- * is not a string or contains a line break (which would split the header).
+ * Headers with lower-cased names and values trimmed of leading and trailing spaces, which browsers strip before
+ * sending (a signature over the untrimmed value would not verify).
+ *
+ * Throws an `invalid-request` {@link TranscoderError} for a name that is not an HTTP token, or a value that is not
+ * a string of printable ASCII (`[\x20-\x7E]`): line breaks would split the header, and browsers and proxies do not
+ * agree on how to send other bytes. Percent-encode such values (`x-cos-meta-name: %E8%85%BE.mp4`). The message
+ * names the header but never quotes its value, which may be a token.
  */
 export function normalizeHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name) || /[\r\n\0]/.test(value)) {
-      throw new TranscoderError(`Invalid request header "${name.replace(/[^\x20-\x7e]/g, '?')}"`, {
-        code: 'invalid-request',
-        phase: 'request',
-      });
+    const shownName = `"${name.replace(/[^\x20-\x7e]/g, '?')}"`;
+    if (!HEADER_NAME.test(name)) throw invalidHeader(`Invalid request header name ${shownName}`);
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw invalidHeader(
+        `Invalid value for request header ${shownName}: only printable ASCII can be sent; percent-encode the rest`,
+      );
     }
-    out[name.toLowerCase()] = value;
+    out[name.toLowerCase()] = value.trim();
   }
   return out;
+}
+
+function invalidHeader(message: string): TranscoderError {
+  return new TranscoderError(message, { code: 'invalid-request', phase: 'request' });
 }
 
 /** The number of bytes a body puts on the wire (strings as UTF-8). */

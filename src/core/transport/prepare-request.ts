@@ -1,5 +1,6 @@
 import { TranscoderError, isTranscoderError, type Phase } from '../errors.js';
 import type { Service } from '../signing/types.js';
+import { MAX_DELAY_MS, isDelayMs } from './delay.js';
 import { buildUrl, requestPathname } from './endpoint.js';
 import { bodyByteLength, normalizeHeaders } from './headers.js';
 import type { ServiceRequest } from './service-client.js';
@@ -32,25 +33,25 @@ export interface PrepareContext {
   timeout: number;
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']);
+/**
+ * The methods a {@link ServiceRequest} may use: those of COS and CI. Each is one the signer accepts; `OPTIONS`
+ * (CORS preflight) is never signed.
+ */
+export const REQUEST_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']);
 
 function invalidRequest(message: string, phase: Phase): TranscoderError {
   return new TranscoderError(message, { code: 'invalid-request', phase });
 }
 
-/** Whether `value` is a usable timeout: finite, non-negative milliseconds (0 disables it). */
-export const isTimeout = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
 /**
  * Checks a request and computes what every attempt shares: method, URL, host, decoded path, headers. Throws an
  * `invalid-request` {@link TranscoderError} (nothing is sent) for an unknown method or service, a missing action,
- * a body on `GET`/`HEAD`, a bad key, path, header or query value.
+ * a body on `GET`/`HEAD`, a bad key, path, header, query value or timeout.
  */
 export function prepareRequest(request: ServiceRequest, context: PrepareContext): PreparedRequest {
   const { phase } = request;
   const method = typeof request.method === 'string' ? request.method.toUpperCase() : '';
-  if (!METHODS.has(method)) throw invalidRequest(`Unsupported HTTP method "${String(request.method)}"`, phase);
+  if (!REQUEST_METHODS.has(method)) throw invalidRequest(`Unsupported HTTP method "${String(request.method)}"`, phase);
   const host = Object.hasOwn(context.hosts, request.service) ? context.hosts[request.service] : undefined;
   if (host === undefined) throw invalidRequest(`Unknown service "${String(request.service)}"`, phase);
   if (typeof request.action !== 'string' || request.action === '') {
@@ -60,7 +61,7 @@ export function prepareRequest(request: ServiceRequest, context: PrepareContext)
     throw invalidRequest(`A ${method} request cannot have a body`, phase);
   }
   const timeout = request.timeout ?? context.timeout;
-  if (!isTimeout(timeout)) throw invalidRequest('timeout must be non-negative milliseconds', phase);
+  if (!isDelayMs(timeout)) throw invalidRequest(`timeout must be milliseconds from 0 to ${MAX_DELAY_MS}`, phase);
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.query ?? {})) {
     if (typeof value !== 'string') throw invalidRequest(`Query parameter "${name}" must be a string`, phase);
@@ -88,7 +89,7 @@ export function prepareRequest(request: ServiceRequest, context: PrepareContext)
     query,
     headers,
     operation: request.action.replace(/^name\//, ''),
-    idempotent: request.idempotent ?? true,
+    idempotent: request.idempotent ?? method !== 'POST',
     timeout,
   };
 }

@@ -47,7 +47,9 @@ export function skewCorrection(response: HttpResponse, body: ErrorBody, clock: C
 export const EXPIRED_CREDENTIAL_CODES: ReadonlySet<string> = new Set(['ExpiredToken', 'InvalidAccessKeyId']);
 
 /**
- * Whether fresh credentials may cure the failure, so that the client invalidates them and retries once:
+ * Whether fresh credentials may cure the failure, so that the client invalidates them and retries once. Only a 400
+ * or 403 qualifies: the service refused the request before acting on it, so even a request that is not idempotent
+ * may be resent. Then:
  * - a code in {@link EXPIRED_CREDENTIAL_CODES};
  * - any code whose message says a token expired or is invalid (`AccessDenied`, `InvalidToken`...);
  * - `AccessDenied` / `Request has expired` when the clock is not to blame (see {@link skewCorrection}): the
@@ -55,8 +57,8 @@ export const EXPIRED_CREDENTIAL_CODES: ReadonlySet<string> = new Set(['ExpiredTo
  *
  * A permanently wrong key costs one extra request before the error surfaces.
  */
-export function isExpiredCredentialsError(body: ErrorBody): boolean {
-  if (body.code === undefined) return false;
+export function isExpiredCredentialsError(status: number, body: ErrorBody): boolean {
+  if ((status !== 400 && status !== 403) || body.code === undefined) return false;
   if (EXPIRED_CREDENTIAL_CODES.has(body.code)) return true;
   const message = body.message ?? '';
   if (/\btoken\b/i.test(message) && /\b(expired?|invalid)\b/i.test(message)) return true;

@@ -1,4 +1,5 @@
 import { TranscoderError, isTranscoderError } from '../errors.js';
+import { MAX_DELAY_MS, isDelayMs } from './delay.js';
 
 /** What a {@link RetryOptions.shouldRetry} hook learns about the request that failed. */
 export interface RetryRequestInfo {
@@ -20,7 +21,8 @@ export interface ShouldRetryState {
 /** How failed requests are retried. Every field is optional; missing ones take the {@link DEFAULT_RETRY} values. */
 export interface RetryOptions {
   /**
-   * Milliseconds to wait before each retry; the array's length is the number of retries. `[]` disables retries.
+   * Milliseconds to wait before each retry, each at most 2147483647 (what `setTimeout` can wait); the array's
+   * length is the number of retries. `[]` disables retries.
    *
    * The default rides out a short COS throttle or a mobile network blip (about 15 s in all) without leaving a
    * user looking at a stalled upload for minutes; the first retry waits, so that a struggling server is not hit
@@ -38,7 +40,8 @@ export interface RetryOptions {
    */
   jitter?: number;
   /**
-   * The longest wait a server's `Retry-After` may ask for, in milliseconds. Longer values are capped to this.
+   * The longest wait a server's `Retry-After` may ask for, in milliseconds (at most 2147483647). Longer values
+   * are capped to this.
    *
    * @default 60000
    */
@@ -70,22 +73,20 @@ function invalid(message: string): TranscoderError {
   return new TranscoderError(`Invalid retry options: ${message}`, { code: 'invalid-options', phase: 'options' });
 }
 
-const isDuration = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
 /**
  * Fills in the defaults of `options` and checks them. Throws an `invalid-options` {@link TranscoderError} for a
- * negative or non-finite delay, a jitter outside 0..1 or a `shouldRetry` that is not a function.
+ * delay or `maxRetryAfter` that is negative, not finite or longer than {@link MAX_DELAY_MS}, a jitter outside 0..1
+ * or a `shouldRetry` that is not a function.
  */
 export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
   const delays = options.delays ?? DEFAULT_RETRY.delays;
-  if (!Array.isArray(delays) || !delays.every(isDuration)) {
-    throw invalid('delays must be an array of non-negative milliseconds');
+  if (!Array.isArray(delays) || !delays.every(isDelayMs)) {
+    throw invalid(`delays must be an array of milliseconds from 0 to ${MAX_DELAY_MS}`);
   }
   const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw invalid('jitter must be between 0 and 1');
   const maxRetryAfter = options.maxRetryAfter ?? DEFAULT_RETRY.maxRetryAfter;
-  if (!isDuration(maxRetryAfter)) throw invalid('maxRetryAfter must be non-negative milliseconds');
+  if (!isDelayMs(maxRetryAfter)) throw invalid(`maxRetryAfter must be milliseconds from 0 to ${MAX_DELAY_MS}`);
   if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function') {
     throw invalid('shouldRetry must be a function');
   }
@@ -98,8 +99,9 @@ export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
 }
 
 /**
- * The default retry decision: network errors, timeouts, 5xx and 429 are retried; every other 4xx, an aborted
- * operation, invalid options and signing failures (the credential provider retries those itself) are not.
+ * The default retry decision: network errors, timeouts, 5xx, 429 and signing failures marked `retryable` (the host's
+ * `getAuthorization` threw or timed out; the credential provider does not retry those itself) are retried; every
+ * other 4xx, other signing failures, an aborted operation and invalid options or requests are not.
  */
 export function isRetryableError(error: unknown): boolean {
   if (!isTranscoderError(error)) return false;
@@ -107,6 +109,8 @@ export function isRetryableError(error: unknown): boolean {
     case 'network':
     case 'timeout':
       return true;
+    case 'sign-failed':
+      return error.retryable;
     case 'service':
       return error.status !== undefined && (error.status === 429 || (error.status >= 500 && error.status <= 599));
     default:
@@ -137,7 +141,8 @@ export function parseRetryAfter(headerValue: string | null | undefined, nowMs: n
 /**
  * Milliseconds to wait before retry number `attempt` (1-based), or `undefined` when the policy has no retry left.
  * A server's `Retry-After` (`retryAfterMs`, see {@link parseRetryAfter}) replaces the policy's delay, capped at
- * `maxRetryAfter`; otherwise the policy's delay is jittered with `random` (a source of numbers in `[0, 1)`).
+ * `maxRetryAfter`; otherwise the policy's delay is jittered with `random` (a source of numbers in `[0, 1)`), and
+ * capped at {@link MAX_DELAY_MS}.
  */
 export function retryDelay(
   policy: RetryPolicy,
@@ -151,5 +156,5 @@ export function retryDelay(
   }
   const base = policy.delays[attempt - 1]!;
   const spread = base * policy.jitter * (2 * random() - 1);
-  return Math.max(0, Math.round(base + spread));
+  return Math.min(MAX_DELAY_MS, Math.max(0, Math.round(base + spread)));
 }

@@ -1,72 +1,23 @@
 import { TranscoderError, isTranscoderError, type Phase } from '../errors.js';
-import type { Authorizer, Service } from '../signing/types.js';
-import { SkewCorrectedClock, type Clock } from './clock.js';
+import type { Authorizer, Service, SignedAuthorization } from '../signing/types.js';
+import type { Clock } from './clock.js';
+import { resolveClientOptions, type ServiceClientOptions } from './client-options.js';
 import { abortError, delay } from './delay.js';
-import {
-  BUCKET_PATTERN,
-  DEFAULT_DOMAINS,
-  REGION_PATTERN,
-  buildUrl,
-  requestPathname,
-  resolveHost,
-  urlWithoutQuery,
-} from './endpoint.js';
+import { buildUrl, requestPathname, urlWithoutQuery } from './endpoint.js';
 import { errorFromResponse, parseErrorBody, requestIdOf, type ErrorBody } from './error-response.js';
-import { headersToSign } from './headers.js';
+import { SECURITY_TOKEN_HEADER, SECURITY_TOKEN_HEADERS, headersToSign } from './headers.js';
+import { prepareRequest, type PreparedRequest } from './prepare-request.js';
 import {
   MAX_CLOCK_SKEW_RETRIES,
   isCertainlyUnprocessed,
   isExpiredCredentialsError,
   skewCorrection,
 } from './recovery.js';
-import { isTimeout, prepareRequest, type PreparedRequest } from './prepare-request.js';
-import {
-  isRetryableError,
-  parseRetryAfter,
-  resolveRetry,
-  retryDelay,
-  type RetryOptions,
-  type RetryPolicy,
-} from './retry.js';
-import { describeRequest } from './transport-errors.js';
+import { isRetryableError, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
+import { describeRequest, sanitizedCause } from './transport-errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 
-/** Options of {@link ServiceClient}. */
-export interface ServiceClientOptions {
-  /** Sends the requests: an `XhrTransport` in browsers (upload progress), a `FetchTransport` in Node. */
-  transport: Transport;
-  /** Signs each attempt; `CredentialProvider` is the implementation. */
-  authorizer: Authorizer;
-  /** Bucket name with its APPID, `examplebucket-1250000000`. */
-  bucket: string;
-  /** Region, `ap-guangzhou`. */
-  region: string;
-  /**
-   * The clock signatures are made with. The client corrects it when the service reports a skew, so give the
-   * authorizer the same instance.
-   *
-   * @default new SkewCorrectedClock()
-   */
-  clock?: Clock;
-  /** How failed requests are retried; see {@link RetryOptions} for the defaults. */
-  retry?: RetryOptions;
-  /** @default 'https' */
-  protocol?: 'https' | 'http';
-  /**
-   * Host templates per service, `{Bucket}` and `{Region}` replaced, with an optional port
-   * (`{Bucket}.cos.{Region}.localhost:8700` for the emulator).
-   *
-   * @default { cos: '{Bucket}.cos.{Region}.myqcloud.com', ci: '{Bucket}.ci.{Region}.myqcloud.com' }
-   */
-  domains?: { cos?: string; ci?: string };
-  /**
-   * Milliseconds a request may go without any progress (upload, headers, body) before it fails with `timeout`;
-   * 0 disables the limit.
-   *
-   * @default 60000
-   */
-  timeout?: number;
-}
+export type { ServiceClientOptions } from './client-options.js';
 
 /** One operation for {@link ServiceClient.request}. */
 export interface ServiceRequest {
@@ -81,8 +32,9 @@ export interface ServiceRequest {
   /** Query parameters, decoded; all are sent and signed. An action parameter (`uploads`) has the value `''`. */
   query?: Readonly<Record<string, string>>;
   /**
-   * Headers to send. `Content-Length` is computed from `body` (a given one is ignored); the session token and
-   * `Authorization` are added by the client.
+   * Headers to send, values in printable ASCII (percent-encode the rest, `x-cos-meta-name: %E8%85%BE.mp4`), leading
+   * and trailing spaces dropped. `Content-Length` is computed from `body` (a given one is ignored); the session
+   * token and `Authorization` are added by the client.
    */
   headers?: Readonly<Record<string, string>>;
   /** The body; not allowed with `GET` and `HEAD`. Sent again as is on a retry. */
@@ -92,11 +44,16 @@ export interface ServiceRequest {
   /** The step this request belongs to; errors carry it. */
   phase: Phase;
   /**
-   * Whether sending the request twice has the effect of sending it once. When `false` (`POST /jobs`), a failure
-   * after which the service may have acted (a network error, a timeout, a 5xx) is not retried but thrown with
-   * `retryable: true`, so that the caller can look up what happened first.
+   * Whether sending the request twice has the effect of sending it once. When `false`, a failure after which the
+   * service may have acted (a network error, a timeout, a 5xx) is not retried but thrown with `retryable: true`, so
+   * that the caller can look up what happened first. Failures before sending (signing) and refusals the service
+   * makes before acting (429, 503 `SlowDown`, clock skew, expired credentials) are retried all the same.
    *
-   * @default true
+   * `POST` is not idempotent by default: a resent `POST /jobs` submits a second job. CompleteMultipartUpload is a
+   * `POST` too; pass `true` to have it resent, knowing that a resend after a lost answer may fail with 404
+   * `NoSuchUpload` although the first one succeeded (check the object before reporting a failure).
+   *
+   * @default method !== 'POST'
    */
   idempotent?: boolean;
   /** Aborts the request, its signing and any wait before a retry; the request then rejects with `aborted`. */
@@ -115,10 +72,15 @@ export interface ServiceResponse extends HttpResponse {
   attempts: number;
 }
 
-const DEFAULT_TIMEOUT = 60_000;
-
-function invalidOptions(message: string): TranscoderError {
-  return new TranscoderError(`Invalid client options: ${message}`, { code: 'invalid-options', phase: 'options' });
+/** How one attempt failed. */
+interface Failure {
+  error: TranscoderError;
+  /** Whether the request may have reached the service. */
+  sent: boolean;
+  /** Thrown at once, whatever the retry policy says. */
+  final?: boolean;
+  /** The error response, when one arrived, with its parsed body and the signature it was sent with. */
+  reply?: { response: HttpResponse; body: ErrorBody; signed: SignedAuthorization };
 }
 
 /**
@@ -126,24 +88,23 @@ function invalidOptions(message: string): TranscoderError {
  * adds the session token, sends through the {@link Transport}, and recovers from what can be recovered:
  *
  * - a clock the service says is off (`RequestTimeTooSkewed`, `AccessDenied`/`Request has expired` with a `Date`
- *   30 s or more away): the clock is corrected and the request re-signed at once, at most twice;
- * - expired credentials (see `isExpiredCredentialsError`): the authorizer is invalidated and the request re-signed
- *   once;
- * - network errors, timeouts, 5xx and 429: retried after the policy's delays or the server's `Retry-After`, unless
- *   the request is not idempotent and may have been processed.
+ *   30 s or more away): the clock, shared with the authorizer, is corrected and the request re-signed at once, at
+ *   most twice;
+ * - expired credentials (a 400 or 403, see `isExpiredCredentialsError`): the authorizer is told which signature
+ *   was refused, and the request re-signed once;
+ * - network errors, timeouts, 5xx, 429 and retryable signing failures: retried after the policy's delays or the
+ *   server's `Retry-After`, unless the request is not idempotent and may have been processed.
  *
  * Every other failure is thrown at once as a {@link TranscoderError} with `attempts` set. 2xx responses are
  * returned as they are: the client never reads their bodies.
  *
  * @example
  * ```ts
- * const clock = new SkewCorrectedClock();
  * const client = new ServiceClient({
  *   transport: new XhrTransport(),
- *   authorizer: new CredentialProvider({ getAuthorization, clock }),
+ *   authorizer: new CredentialProvider({ getAuthorization }),
  *   bucket: 'examplebucket-1250000000',
  *   region: 'ap-guangzhou',
- *   clock,
  * });
  * const { headers } = await client.request({
  *   service: 'cos', method: 'PUT', key: 'input/a b.mp4', body: file,
@@ -153,7 +114,7 @@ function invalidOptions(message: string): TranscoderError {
  * ```
  */
 export class ServiceClient {
-  /** The corrected clock; share it with the authorizer. */
+  /** The clock signatures are made with: the authorizer's, corrected from the service's `Date`. */
   readonly clock: Clock;
   /** The bucket every request goes to, `examplebucket-1250000000`. */
   readonly bucket: string;
@@ -166,39 +127,18 @@ export class ServiceClient {
   readonly #hosts: Readonly<Record<Service, string>>;
   readonly #timeout: number;
 
+  /** @throws {TranscoderError} `invalid-options` when an option is invalid. */
   constructor(options: ServiceClientOptions) {
-    if (options === null || typeof options !== 'object') throw invalidOptions('expected an object');
-    const { transport, authorizer, bucket, region } = options;
-    if (typeof transport?.send !== 'function') throw invalidOptions('transport must have a send() method');
-    if (typeof authorizer?.authorize !== 'function' || typeof authorizer.invalidate !== 'function') {
-      throw invalidOptions('authorizer must have authorize() and invalidate() methods');
-    }
-    if (typeof bucket !== 'string' || !BUCKET_PATTERN.test(bucket)) {
-      throw invalidOptions('bucket must be a bucket name with its APPID, like "examplebucket-1250000000"');
-    }
-    if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
-      throw invalidOptions('region must be a region name, like "ap-guangzhou"');
-    }
-    const protocol = options.protocol ?? 'https';
-    if (protocol !== 'https' && protocol !== 'http') throw invalidOptions('protocol must be "https" or "http"');
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    if (!isTimeout(timeout)) throw invalidOptions('timeout must be non-negative milliseconds');
-    const clock = options.clock ?? new SkewCorrectedClock();
-    if (typeof clock.now !== 'function' || typeof clock.observe !== 'function') {
-      throw invalidOptions('clock must have now() and observe() methods');
-    }
-    this.#hosts = Object.freeze({
-      cos: resolveHost(options.domains?.cos ?? DEFAULT_DOMAINS.cos, bucket, region),
-      ci: resolveHost(options.domains?.ci ?? DEFAULT_DOMAINS.ci, bucket, region),
-    });
-    this.#retry = resolveRetry(options.retry);
-    this.#transport = transport;
-    this.#authorizer = authorizer;
-    this.#protocol = protocol;
-    this.#timeout = timeout;
-    this.clock = clock;
-    this.bucket = bucket;
-    this.region = region;
+    const settings = resolveClientOptions(options);
+    this.#hosts = settings.hosts;
+    this.#retry = settings.retry;
+    this.#transport = settings.transport;
+    this.#authorizer = settings.authorizer;
+    this.#protocol = settings.protocol;
+    this.#timeout = settings.timeout;
+    this.clock = settings.clock;
+    this.bucket = settings.bucket;
+    this.region = settings.region;
   }
 
   /**
@@ -229,73 +169,85 @@ export class ServiceClient {
    * the first 2xx response; rejects with a {@link TranscoderError}.
    */
   async request(request: ServiceRequest): Promise<ServiceResponse> {
-    const phase = request.phase;
-    if (request.signal?.aborted) throw abortError(request.signal, phase);
+    const { phase, signal } = request;
+    if (signal?.aborted) throw abortError(signal, phase);
     const prepared = prepareRequest(request, {
       hosts: this.#hosts,
       protocol: this.#protocol,
       timeout: this.#timeout,
     });
-    const { signal } = request;
-    let attempts = 0;
     let retries = 0;
     let skewRetries = 0;
     let credentialsRenewed = false;
-    for (;;) {
-      attempts += 1;
-      const headers = await this.#sign(prepared).catch((caught: unknown) => {
-        throw (signal?.aborted ? abortError(signal, phase) : signError(caught, prepared.operation)).with({ attempts });
-      });
-      let error: TranscoderError;
-      let body: ErrorBody | undefined;
-      let retryAfter: number | undefined;
-      try {
-        const response = await this.#transport.send({
-          method: prepared.method,
-          url: prepared.url,
-          headers,
-          ...(request.body === undefined ? {} : { body: request.body }),
-          timeout: prepared.timeout,
-          ...(signal ? { signal } : {}),
-          ...(request.onUploadProgress ? { onUploadProgress: request.onUploadProgress } : {}),
-        });
-        if (response.status >= 200 && response.status <= 299) {
-          const requestId = requestIdOf(response);
-          return { ...response, ...(requestId === undefined ? {} : { requestId }), attempts };
-        }
-        body = parseErrorBody(response.body);
-        const context = { operation: prepared.operation, method: prepared.method, url: prepared.url, phase };
-        error = errorFromResponse(response, context, body);
+    for (let attempts = 1; ; attempts += 1) {
+      const outcome = await this.#attempt(prepared);
+      if (!('error' in outcome)) return { ...outcome, attempts };
+      const { error, reply } = outcome;
+      if (outcome.final) throw error.with({ attempts });
+      if (reply) {
         const serverTime =
-          skewRetries < MAX_CLOCK_SKEW_RETRIES ? skewCorrection(response, body, this.clock) : undefined;
+          skewRetries < MAX_CLOCK_SKEW_RETRIES ? skewCorrection(reply.response, reply.body, this.clock) : undefined;
         if (serverTime !== undefined) {
           this.clock.observe(serverTime);
           skewRetries += 1;
           continue;
         }
-        if (!credentialsRenewed && isExpiredCredentialsError(body)) {
-          this.#authorizer.invalidate();
+        if (!credentialsRenewed && isExpiredCredentialsError(reply.response.status, reply.body)) {
+          this.#authorizer.invalidate(reply.signed);
           credentialsRenewed = true;
           continue;
         }
-        retryAfter = parseRetryAfter(response.headers['retry-after'], this.clock.now());
-      } catch (caught) {
-        if (signal?.aborted) throw abortError(signal, phase).with({ attempts });
-        error = transportError(caught, prepared);
       }
       retries += 1;
-      if (!this.#mayRetry(error, body, prepared, retries)) throw error.with({ attempts });
-      const wait = retryDelay(this.#retry, retries, retryAfter) ?? 0;
-      await delay(wait, signal).catch(() => {
+      if (!this.#mayRetry(outcome, prepared, retries)) throw error.with({ attempts });
+      const retryAfter = reply && parseRetryAfter(reply.response.headers['retry-after'], this.clock.now());
+      await delay(retryDelay(this.#retry, retries, retryAfter) ?? 0, signal).catch(() => {
         throw abortError(signal, phase).with({ attempts });
       });
     }
   }
 
-  /** Signs one attempt and returns the headers to send: the request's, `host`, `authorization`, the token. */
-  async #sign(prepared: PreparedRequest): Promise<Record<string, string>> {
+  /** Signs and sends once. Resolves with a 2xx response or with how the attempt failed. */
+  async #attempt(prepared: PreparedRequest): Promise<Omit<ServiceResponse, 'attempts'> | Failure> {
+    const { signal, phase, body, onUploadProgress } = prepared.source;
+    let signed: SignedAuthorization;
+    try {
+      signed = await this.#authorize(prepared);
+    } catch (caught) {
+      if (signal?.aborted) return { error: abortError(signal, phase), sent: false, final: true };
+      const error = signError(caught, prepared.operation);
+      return { error, sent: false, final: !error.retryable };
+    }
+    let response: HttpResponse;
+    try {
+      response = await this.#transport.send({
+        method: prepared.method,
+        url: prepared.url,
+        headers: signedHeaders(prepared, signed),
+        ...(body === undefined ? {} : { body }),
+        timeout: prepared.timeout,
+        ...(signal ? { signal } : {}),
+        ...(onUploadProgress ? { onUploadProgress } : {}),
+      });
+    } catch (caught) {
+      if (signal?.aborted) return { error: abortError(signal, phase), sent: false, final: true };
+      const error = transportError(caught, prepared);
+      return { error, sent: error.code !== 'invalid-request', final: error.code === 'invalid-request' };
+    }
+    if (response.status >= 200 && response.status <= 299) {
+      const requestId = requestIdOf(response);
+      return { ...response, ...(requestId === undefined ? {} : { requestId }) };
+    }
+    const errorBody = parseErrorBody(response.body);
+    const context = { operation: prepared.operation, method: prepared.method, url: prepared.url, phase };
+    const error = errorFromResponse(response, context, errorBody);
+    return { error, sent: true, reply: { response, body: errorBody, signed } };
+  }
+
+  /** Signs one attempt. */
+  async #authorize(prepared: PreparedRequest): Promise<SignedAuthorization> {
     const { source } = prepared;
-    const authorization = await this.#authorizer.authorize(
+    const signed = await this.#authorizer.authorize(
       {
         method: prepared.method,
         host: prepared.host,
@@ -310,24 +262,19 @@ export class ServiceClient {
       },
       source.signal ? { signal: source.signal } : {},
     );
-    if (typeof authorization?.authorization !== 'string' || authorization.authorization === '') {
+    if (typeof signed?.authorization !== 'string' || signed.authorization === '') {
       throw new TranscoderError(`Could not sign ${prepared.operation}: the authorizer returned no Authorization`, {
         code: 'sign-failed',
         phase: 'sign',
       });
     }
-    const headers: Record<string, string> = { ...prepared.headers, host: prepared.host };
-    delete headers['x-cos-security-token'];
-    delete headers['x-ci-security-token'];
-    headers.authorization = authorization.authorization;
-    // Added after signing, never signed; the name follows the host, as in the official browser SDK.
-    if (authorization.securityToken) headers[`x-${source.service}-security-token`] = authorization.securityToken;
-    return headers;
+    return signed;
   }
 
-  #mayRetry(error: TranscoderError, body: ErrorBody | undefined, prepared: PreparedRequest, retry: number): boolean {
+  #mayRetry(failure: Failure, prepared: PreparedRequest, retry: number): boolean {
+    const { error } = failure;
     if (retry > this.#retry.delays.length) return false;
-    if (!prepared.idempotent && !isCertainlyUnprocessed(error, body)) return false;
+    if (failure.sent && !prepared.idempotent && !isCertainlyUnprocessed(error, failure.reply?.body)) return false;
     const { shouldRetry } = this.#retry;
     if (!shouldRetry) return isRetryableError(error);
     try {
@@ -338,6 +285,15 @@ export class ServiceClient {
       throw new TranscoderError('The retry.shouldRetry hook threw', { code: 'invalid-options', phase, cause });
     }
   }
+}
+
+/** The headers to send: the request's, `host`, `authorization` and the session token (added after signing). */
+function signedHeaders(prepared: PreparedRequest, signed: SignedAuthorization): Record<string, string> {
+  const headers: Record<string, string> = { ...prepared.headers, host: prepared.host };
+  for (const name of SECURITY_TOKEN_HEADERS) delete headers[name];
+  headers.authorization = signed.authorization;
+  if (signed.securityToken) headers[SECURITY_TOKEN_HEADER[prepared.source.service]] = signed.securityToken;
+  return headers;
 }
 
 /** A failure of the authorizer, as a `sign-failed` error unless it is a {@link TranscoderError} already. */
@@ -352,7 +308,7 @@ function signError(caught: unknown, operation: string): TranscoderError {
 
 /**
  * A failure of the transport, named after the operation and carrying the request's phase. Anything but a
- * `TranscoderError` breaks the {@link Transport} contract and is taken as a network error.
+ * `TranscoderError` breaks the {@link Transport} contract and is taken as a network error, its message dropped.
  */
 function transportError(caught: unknown, prepared: PreparedRequest): TranscoderError {
   const { operation, method, url } = prepared;
@@ -362,7 +318,7 @@ function transportError(caught: unknown, prepared: PreparedRequest): TranscoderE
       code: 'network',
       phase,
       retryable: true,
-      cause: caught,
+      cause: sanitizedCause(caught, 'the transport'),
     });
   }
   return new TranscoderError(`${operation} failed: ${caught.message}`, {

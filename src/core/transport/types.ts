@@ -9,7 +9,11 @@ export interface HttpRequest {
    */
   headers: Readonly<Record<string, string>>;
   body?: Blob | ArrayBuffer | Uint8Array | string;
-  /** Milliseconds without any progress (upload or response) before the request fails with `timeout`. */
+  /**
+   * Milliseconds without progress before the request fails with `timeout`. What counts as progress depends on the
+   * transport: `XhrTransport` sees the upload too; `FetchTransport` does not, so the wait for the response headers,
+   * the whole upload included, is limited to this.
+   */
   timeout?: number;
   signal?: AbortSignal;
   /** Bytes of the body sent so far. Called often; only transports with upload progress (XHR) call it. */
@@ -26,7 +30,8 @@ export interface HttpResponse {
 
 /**
  * Sends HTTP requests. Resolves with any status the server answered; rejects only with a `TranscoderError` of code
- * `network` (no answer), `timeout` or `aborted`.
+ * `network` (no answer), `timeout`, `aborted`, or `invalid-request` (the runtime refused to send it). An error's
+ * `cause` must not carry a runtime exception as it is, whose message may quote a header value.
  */
 export interface Transport {
   send(request: HttpRequest): Promise<HttpResponse>;

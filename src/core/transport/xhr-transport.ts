@@ -1,6 +1,12 @@
 import { abortError } from './delay.js';
 import { isForbiddenRequestHeader } from './headers.js';
-import { inactivityTimer, networkError, timeoutError } from './transport-errors.js';
+import {
+  inactivityTimer,
+  networkError,
+  refusedRequestError,
+  sanitizedCause,
+  timeoutError,
+} from './transport-errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './types.js';
 
 /**
@@ -8,13 +14,14 @@ import type { HttpRequest, HttpResponse, Transport } from './types.js';
  * In a browser only CORS-safelisted and exposed headers appear.
  */
 export function parseResponseHeaders(raw: string): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // Without a prototype, a header named `constructor` or `__proto__` is a header like any other.
+  const headers: Record<string, string> = Object.create(null);
   for (const line of raw.split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
   }
   return headers;
 }
@@ -26,7 +33,10 @@ export function parseResponseHeaders(raw: string): Record<string, string> {
  * - `request.timeout` is an inactivity limit: the request fails with code `timeout` (retryable) when neither the
  *   upload nor the response made progress for that many milliseconds, however long the whole transfer takes.
  * - A connection failure or a CORS refusal (status 0) rejects with code `network` (retryable).
+ * - A method, URL or header the browser refuses (`open` or `setRequestHeader` throws) rejects with code
+ *   `invalid-request` (not retryable), nothing sent.
  * - Headers a browser forbids scripts to set (`host`, `content-length`...) are skipped: the browser sends them.
+ * - An error's `cause` names the browser exception's type only: its message may quote a header value.
  *
  * @example
  * ```ts
@@ -92,9 +102,10 @@ export class XhrTransport implements Transport {
           };
         }
         xhr.send((request.body ?? null) as XMLHttpRequestBodyInit | null);
-      } catch (cause) {
+      } catch (caught) {
         // `open` and `setRequestHeader` throw synchronously for a malformed URL, method or header.
-        finish(() => reject(networkError(method, url, cause)));
+        finish(() => reject(refusedRequestError(method, url, sanitizedCause(caught, 'XMLHttpRequest'))));
+        xhr.abort();
       }
     });
   }

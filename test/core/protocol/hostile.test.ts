@@ -235,3 +235,16 @@ describe('hostile and malformed input', () => {
     expect([error.code, error.serviceCode]).to.deep.equal(['service', undefined]);
   });
 });
+
+describe('parseXml character references', () => {
+  it('should decode numeric character references as XML requires', () => {
+    const tree = parseXml('<Response><UserData>&#60;b&#x3E; &amp;lt;</UserData></Response>');
+    expect((tree['Response'] as Record<string, unknown>)['UserData']).to.equal('<b> &lt;');
+  });
+
+  it('should build objects without a prototype, so element names cannot reach Object.prototype', () => {
+    const tree = parseXml('<Response><Tag>Transcode</Tag></Response>');
+    expect(Object.getPrototypeOf(tree)).to.equal(null);
+    expect(Object.getPrototypeOf(tree['Response'])).to.equal(null);
+  });
+});

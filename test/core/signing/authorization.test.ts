@@ -3,7 +3,10 @@ import {
   canonicalize,
   computeSignature,
   createAuthorization,
+  createAuthorizationWithSignKey,
+  deriveSignKey,
   parseAuthorization,
+  signWithKey,
 } from '../../../src/core/signing/authorization.js';
 import { sha1Hex, hmacSha1Hex } from '../../../src/core/signing/digest.js';
 import { cosEncode, encodeKeyPath } from '../../../src/core/signing/encode.js';
@@ -166,28 +169,35 @@ describe('createAuthorization', () => {
   });
 
   it('should reject white space in keys, bad key times and relative paths with typed errors', async () => {
+    const secretKey = 'secretKeyValueMustNeverLeak';
     const good = {
       secretId: 'id',
-      secretKey: 'key',
+      secretKey,
       method: 'GET',
       pathname: '/k',
       keyTime: { start: 1, end: 2 },
     };
     const bad = [
       { ...good, secretId: ' id' },
+      { ...good, secretId: 'id\u0000' },
       { ...good, secretKey: '' },
+      { ...good, secretKey: `${secretKey} ` },
+      { ...good, secretKey: `${secretKey}\u200B` },
       { ...good, pathname: 'k' },
       { ...good, method: 'FETCH' },
       { ...good, keyTime: { start: 5, end: 2 } },
       { ...good, keyTime: { start: 1.5, end: 2 } },
     ];
-    for (const input of bad) {
+    for (const [i, input] of bad.entries()) {
       const error = await createAuthorization(input).then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(isTranscoderError(error), JSON.stringify(input.pathname)).to.equal(true);
-      expect((error as Error).message).not.to.contain('key"');
+      expect(isTranscoderError(error), `case ${i}`).to.equal(true);
+      expect(error, `case ${i}`).to.include({ code: 'invalid-options', phase: 'sign' });
+      for (const text of [(error as Error).message, String(error), JSON.stringify(error)]) {
+        expect(text, `case ${i}`).not.to.contain(secretKey);
+      }
     }
   });
 
@@ -202,6 +212,37 @@ describe('createAuthorization', () => {
       keyTime: { start: 10, end: 20 },
     });
     expect(parseAuthorization(authorization)?.signature).to.equal(await computeSignature('secret', '10;20', httpString));
+  });
+});
+
+describe('deriveSignKey and signWithKey', () => {
+  it('should derive the SignKey of V1 and sign V1 with it', async () => {
+    const signKey = await deriveSignKey(DOC_KEY, '1557989151;1557996351');
+    expect(signKey).to.equal('eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f');
+    const { httpString } = canonicalize({ method: 'PUT', pathname: DOC_PATH, headers: v1Headers });
+    expect(await signWithKey(signKey, '1557989151;1557996351', httpString)).to.equal(
+      '3b8851a11a569213c17ba8fa7dcf2abec6935172',
+    );
+  });
+
+  it('should make the same Authorization from the SignKey as from the secret key', async () => {
+    const input = { secretId: DOC_ID, method: 'PUT', pathname: DOC_PATH, headers: v1Headers };
+    const keyTime = { start: 1557989151, end: 1557996351 };
+    const signKey = await deriveSignKey(DOC_KEY, '1557989151;1557996351');
+    expect(await createAuthorizationWithSignKey({ ...input, signKey, keyTime })).to.equal(
+      await createAuthorization({ ...input, secretKey: DOC_KEY, keyTime }),
+    );
+  });
+
+  it('should reject a SignKey that is not 40 hex digits without quoting it', async () => {
+    const signKey = 'notASignKeyButASecretThatMustNeverLeak';
+    const input = { secretId: 'id', method: 'GET', pathname: '/k', keyTime: { start: 1, end: 2 }, signKey };
+    const error = await createAuthorizationWithSignKey(input).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.include({ code: 'invalid-options', phase: 'sign' });
+    expect((error as Error).message).not.to.contain(signKey);
   });
 });
 

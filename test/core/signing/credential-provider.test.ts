@@ -276,7 +276,7 @@ describe('CredentialProvider', () => {
         throw thrown;
       });
       const error = await rejection(new CredentialProvider({ ...host, clock }).authorize(request()));
-      expect(error).to.include({ code: 'sign-failed', phase: 'sign' });
+      expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: true });
       expect(error.cause).to.equal(thrown);
     });
 
@@ -284,7 +284,30 @@ describe('CredentialProvider', () => {
       const thrown = new TypeError('Failed to fetch');
       const host = fakeHost(() => Promise.reject(thrown));
       const error = await rejection(new CredentialProvider({ ...host, clock }).authorize(request()));
+      expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: true });
       expect(error.cause).to.equal(thrown);
+    });
+
+    it('should not mark an unusable answer retryable', async () => {
+      for (const answer of [credentials({ TmpSecretKey: undefined }), 'q-sign-algorithm=sha1', { Authorization: 7 }]) {
+        const host = fakeHost(() => answer as AuthorizationResult);
+        const error = await rejection(new CredentialProvider({ ...host, clock }).authorize(request()));
+        expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: false });
+      }
+    });
+
+    it('should not mark credentials that expired already retryable', async () => {
+      const host = fakeHost(() => credentials({ StartTime: undefined, ExpiredTime: T0 }));
+      const error = await rejection(new CredentialProvider({ ...host, clock }).authorize(request()));
+      expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: false });
+    });
+
+    it('should not mark an aborted wait retryable', async () => {
+      const host = fakeHost(() => new Promise<never>(() => undefined));
+      const controller = new AbortController();
+      const pending = new CredentialProvider({ ...host, clock }).authorize(request(), { signal: controller.signal });
+      controller.abort();
+      expect(await rejection(pending)).to.include({ code: 'aborted', retryable: false });
     });
 
     it('should not cache an unusable answer', async () => {
@@ -298,12 +321,40 @@ describe('CredentialProvider', () => {
   });
 
   describe('secrets', () => {
-    it('should show nothing of the credentials to JSON.stringify', async () => {
+    it('should hold the credentials in no property a caller can reach', async () => {
       const provider = new CredentialProvider({ getAuthorization: () => credentials(), clock });
       await provider.authorize(request());
-      const json = JSON.stringify(provider);
-      for (const secret of [KEY, TOKEN]) expect(json).not.to.include(secret);
-      expect(Object.keys(provider)).to.deep.equal([]);
+      expect(Reflect.ownKeys(provider)).to.deep.equal([]);
+      expect(String(provider)).to.equal('[object Object]');
+    });
+
+    it('should keep secrets out of the error of every failure path', async () => {
+      const never = () => new Promise<never>(() => undefined);
+      const failing: [string, CredentialProvider, AbortSignal?][] = [
+        ['timeout', new CredentialProvider({ getAuthorization: never, clock, timeout: 20 })],
+        ['aborted', new CredentialProvider({ getAuthorization: never, clock }), AbortSignal.timeout(20)],
+        ['host threw', new CredentialProvider({ getAuthorization: () => Promise.reject(new Error('503')), clock })],
+        ...(
+          [
+            ['expired', credentials({ StartTime: undefined, ExpiredTime: T0 })],
+            ['key with white space', credentials({ TmpSecretKey: `${KEY} ` })],
+            ['key outside ASCII', credentials({ TmpSecretKey: `${KEY}é` })],
+            ['token with a control character', credentials({ SecurityToken: `${TOKEN}\x01` })],
+            ['bad times', credentials({ ExpiredTime: KEY })],
+            ['malformed signature', `q-sign-algorithm=sha1&q-ak=${ID}&q-signature=${KEY}`],
+            ['bad token next to a signature', { Authorization: `${KEY}`, SecurityToken: `${TOKEN} ` }],
+          ] as const
+        ).map(([name, answer]): [string, CredentialProvider] => [
+          name,
+          new CredentialProvider({ getAuthorization: () => answer as AuthorizationResult, clock }),
+        ]),
+      ];
+      for (const [name, provider, signal] of failing) {
+        const error = await rejection(provider.authorize(request(), signal ? { signal } : {}));
+        const texts = [error.message, String(error), JSON.stringify(error)];
+        if (name !== 'host threw') texts.push(String(error.cause), String(JSON.stringify(error.cause)));
+        for (const secret of [KEY, TOKEN]) for (const text of texts) expect(text, name).not.to.include(secret);
+      }
     });
 
     it('should keep secrets out of a rejected answer', async () => {

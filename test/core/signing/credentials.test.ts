@@ -160,7 +160,7 @@ describe('normalizeAuthorizationResult', () => {
 
     it('should reject a TmpSecretKey that is not a string', () => {
       expect(rejection(sdk({ TmpSecretKey: 42 })).message).to.equal(
-        'getAuthorization returned unusable credentials: "TmpSecretKey" should be a non-empty string without white space',
+        'getAuthorization returned unusable credentials: "TmpSecretKey" should be a non-empty string of visible ASCII characters, without white space',
       );
     });
 
@@ -243,6 +243,48 @@ describe('normalizeAuthorizationResult', () => {
 
     it('should reject an Authorization object whose value contains white space', () => {
       expect(rejection({ Authorization: `${AUTHORIZATION}\n` }).message).to.include('white space');
+    });
+  });
+
+  describe('header safety', () => {
+    // Characters a header value cannot carry that `\s` does not match: NUL, DEL, a zero-width space, a letter
+    // outside ASCII.
+    const unsafe = ['\x00', '\x7F', '\u200B', 'é'];
+    const fields: [name: string, answer: (bad: string) => unknown][] = [
+      ['TmpSecretId', (bad) => sdk({ TmpSecretId: `${ID}${bad}` })],
+      ['TmpSecretKey', (bad) => sdk({ TmpSecretKey: `${KEY}${bad}` })],
+      ['SecurityToken', (bad) => sdk({ SecurityToken: `${TOKEN}${bad}` })],
+      ['XCosSecurityToken', (bad) => sdk({ SecurityToken: undefined, XCosSecurityToken: `${TOKEN}${bad}` })],
+      ['credentials.tmpSecretId', (bad) => sts({ tmpSecretId: `${ID}${bad}` })],
+      ['credentials.tmpSecretKey', (bad) => sts({ tmpSecretKey: `${KEY}${bad}` })],
+      ['credentials.sessionToken', (bad) => sts({ sessionToken: `${TOKEN}${bad}` })],
+      ['SecurityToken', (bad) => ({ Authorization: AUTHORIZATION, SecurityToken: `${TOKEN}${bad}` })],
+    ];
+    for (const [field, answer] of fields) {
+      it(`should reject a ${field} with characters other than visible ASCII, naming the field only`, () => {
+        for (const bad of unsafe) {
+          const error = rejection(answer(bad));
+          expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: false });
+          expect(error.message, JSON.stringify(bad)).to.include(`"${field}" should be`);
+          expectNoSecrets(error);
+        }
+      });
+    }
+
+    it('should reject an Authorization with characters other than visible ASCII, naming the field only', () => {
+      for (const bad of unsafe) {
+        for (const value of [AUTHORIZATION.replace(ID, `${ID}${bad}`), { Authorization: `${AUTHORIZATION}${bad}` }]) {
+          const error = rejection(value);
+          expect(error).to.include({ code: 'sign-failed', phase: 'sign', retryable: false });
+          expect(error.message, JSON.stringify(bad)).to.include('"Authorization" should be');
+          expectNoSecrets(error);
+        }
+      }
+    });
+
+    it('should accept every visible ASCII character in a token', () => {
+      const visible = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+      expect(normalizeAuthorizationResult(sdk({ SecurityToken: visible }))).to.include({ securityToken: visible });
     });
   });
 

@@ -71,9 +71,54 @@ describe('FetchTransport', () => {
     const sent = new FetchTransport({ fetch }).send({ method: 'PUT', url: URL_WITH_QUERY, headers: {} });
     const error = await failure(sent);
     expect(error).to.include({ code: 'network', retryable: true });
-    expect(error.cause).to.be.instanceOf(TypeError);
     expect(error.message).to.include('PUT https://b-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b');
     expect(error.message).not.to.include('SECRET');
+  });
+
+  it('should keep only the type of the fetch exception as the cause, never its message', async () => {
+    const { fetch } = fakeFetch(async ({ init }) => {
+      const { authorization } = init.headers as Record<string, string>;
+      throw new TypeError(`Failed to fetch: '${authorization}' is not a valid HTTP header field value`);
+    });
+    const sent = new FetchTransport({ fetch }).send({
+      method: 'PUT',
+      url: URL_WITH_QUERY,
+      headers: { authorization: 'q-sign-algorithm=sha1&q-signature=SECRET-SIGNATURE' },
+    });
+    const error = await failure(sent);
+    expect(error.code).to.equal('network');
+    expect(error.cause).to.be.instanceOf(Error).and.not.instanceOf(TypeError);
+    expect((error.cause as Error).message).to.equal('TypeError from fetch');
+  });
+
+  it('should reject a header fetch refuses with invalid-request, without calling fetch or quoting it', async () => {
+    const { fetch, calls } = fakeFetch(async () => new Response('', { status: 200 }));
+    const sent = new FetchTransport({ fetch }).send({
+      method: 'PUT',
+      url: URL_WITH_QUERY,
+      headers: { 'x-cos-security-token': 'SECRET-TOKEN-腾' },
+    });
+    const error = await failure(sent);
+    expect(error).to.include({ code: 'invalid-request', retryable: false });
+    expect((error.cause as Error).message).to.equal('TypeError from fetch');
+    expect(`${error.message} ${String(error.stack)}`).not.to.include('SECRET');
+    expect(calls).to.have.length(0);
+  });
+
+  it('should reject with invalid-request when fetch throws instead of rejecting', async () => {
+    const fetch = (() => {
+      throw new TypeError('synchronous');
+    }) as typeof globalThis.fetch;
+    const sent = new FetchTransport({ fetch }).send({ method: 'GET', url: URL_WITH_QUERY, headers: {} });
+    const error = await failure(sent);
+    expect(error).to.include({ code: 'invalid-request', retryable: false });
+  });
+
+  it('should read response headers named after Object.prototype members as plain headers', async () => {
+    const { fetch } = fakeFetch(async () => new Response('', { status: 200, headers: { constructor: 'a' } }));
+    const response = await new FetchTransport({ fetch }).send({ method: 'GET', url: URL_WITH_QUERY, headers: {} });
+    expect(response.headers.constructor).to.equal('a');
+    expect(Object.hasOwn(response.headers, 'tostring')).to.equal(false);
   });
 
   it('should reject with timeout when no response comes within the inactivity limit', async () => {
@@ -84,6 +129,39 @@ describe('FetchTransport', () => {
     );
     expect(error).to.include({ code: 'timeout', retryable: true });
     expect(Date.now() - started).to.be.below(500);
+  });
+
+  it('should count the whole upload against the timeout, and say so: fetch reports no upload progress', async () => {
+    const { fetch } = fakeFetch(() => new Promise((resolve) => setTimeout(() => resolve(new Response('')), 200)));
+    const sent = new FetchTransport({ fetch }).send({
+      method: 'PUT',
+      url: URL_WITH_QUERY,
+      headers: {},
+      body: 'a part that uploads slowly',
+      timeout: 30,
+    });
+    const error = await failure(sent);
+    expect(error).to.include({ code: 'timeout', retryable: true });
+    expect(error.message).to.include('got no response headers within 30 ms of sending (the body upload included)');
+  });
+
+  it('should only limit the wait between response body chunks once the headers arrived', async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.enqueue(new TextEncoder().encode('<a/>'));
+        if (++pulls === 6) controller.close();
+      },
+    });
+    let pulls = 0;
+    const { fetch } = fakeFetch(async () => new Response(stream, { status: 200 }));
+    const response = await new FetchTransport({ fetch }).send({
+      method: 'GET',
+      url: URL_WITH_QUERY,
+      headers: {},
+      timeout: 80,
+    });
+    expect(response.body).to.equal('<a/>'.repeat(6));
   });
 
   it('should reject with aborted when the signal aborts', async () => {

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { isTranscoderError } from '../../../src/core/errors.js';
 import {
+  SECURITY_TOKEN_HEADER,
+  SECURITY_TOKEN_HEADERS,
   bodyByteLength,
   headersToSign,
   isForbiddenRequestHeader,
   normalizeHeaders,
 } from '../../../src/core/transport/headers.js';
+import { thrown } from '../../helpers/expect-error.js';
 
 describe('isForbiddenRequestHeader', () => {
   const forbidden = ['Host', 'content-length', 'Date', 'Connection', 'Origin', 'Proxy-Authorization', 'Sec-Fetch-Mode'];
@@ -59,6 +62,35 @@ describe('normalizeHeaders', () => {
     });
   });
 
+  it('should trim leading and trailing spaces, which browsers strip before sending', () => {
+    expect(normalizeHeaders({ 'x-cos-meta-title': '  a  b ', 'content-type': ' ' })).to.deep.equal({
+      'x-cos-meta-title': 'a  b',
+      'content-type': '',
+    });
+  });
+
+  it('should reject a non-ASCII value, naming the header without quoting the value', () => {
+    const error = thrown(() => normalizeHeaders({ 'x-cos-meta-name': '腾讯.mp4' }));
+    expect(error).to.include({ code: 'invalid-request', retryable: false });
+    expect(error.message).to.include('"x-cos-meta-name"');
+    expect(error.message).to.include('percent-encode');
+    expect(error.message).not.to.include('腾讯');
+  });
+
+  const refused: [string, string][] = [
+    ['a tab', 'a\tb'],
+    ['a control character', 'SECRET\u0001'],
+    ['DEL', 'a\u007f'],
+    ['a Latin-1 letter', 'café'],
+  ];
+  for (const [name, value] of refused) {
+    it(`should reject a value with ${name}`, () => {
+      const error = thrown(() => normalizeHeaders({ authorization: value }));
+      expect(error.code).to.equal('invalid-request');
+      expect(error.message).not.to.include(value);
+    });
+  }
+
   it('should reject a value with a line break', () => {
     let caught: unknown;
     try {
@@ -67,6 +99,13 @@ describe('normalizeHeaders', () => {
       caught = e;
     }
     expect(isTranscoderError(caught) && caught.code).to.equal('invalid-request');
+  });
+});
+
+describe('SECURITY_TOKEN_HEADERS', () => {
+  it('should hold the token header of each service, and only those', () => {
+    expect(SECURITY_TOKEN_HEADER).to.deep.equal({ cos: 'x-cos-security-token', ci: 'x-ci-security-token' });
+    expect([...SECURITY_TOKEN_HEADERS]).to.deep.equal(['x-cos-security-token', 'x-ci-security-token']);
   });
 });
 

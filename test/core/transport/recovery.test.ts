@@ -52,20 +52,24 @@ describe('skewCorrection', () => {
 });
 
 describe('isExpiredCredentialsError', () => {
-  const cases: [ErrorBody, boolean][] = [
-    [body('ExpiredToken', 'The provided token has expired.'), true],
-    [body('InvalidAccessKeyId', 'The Access Key Id you provided does not exist in our records.'), true],
-    [body('AccessDenied', 'The security token has expired'), true],
-    [body('InvalidToken', 'The provided token is malformed or otherwise invalid.'), true],
-    [body('AccessDenied', 'Request has expired'), true],
-    [body('AccessDenied', 'Access Denied.'), false],
-    [body('SignatureDoesNotMatch', 'The Signature you specified is invalid.'), false],
-    [body('NoSuchKey'), false],
-    [{ kind: 'html' }, false],
+  const cases: [number, ErrorBody, boolean][] = [
+    [400, body('ExpiredToken', 'The provided token has expired.'), true],
+    [403, body('InvalidAccessKeyId', 'The Access Key Id you provided does not exist in our records.'), true],
+    [403, body('AccessDenied', 'The security token has expired'), true],
+    [400, body('InvalidToken', 'The provided token is malformed or otherwise invalid.'), true],
+    [403, body('AccessDenied', 'Request has expired'), true],
+    [403, body('AccessDenied', 'Access Denied.'), false],
+    [403, body('SignatureDoesNotMatch', 'The Signature you specified is invalid.'), false],
+    [404, body('NoSuchKey'), false],
+    [403, { kind: 'html' }, false],
+    // A 5xx may come after the service acted: renewing credentials and resending would bypass the idempotency guard.
+    [500, body('InternalError', 'invalid token'), false],
+    [503, body('ExpiredToken', 'The provided token has expired.'), false],
+    [401, body('ExpiredToken', 'The provided token has expired.'), false],
   ];
-  for (const [input, expected] of cases) {
-    it(`should say ${String(expected)} for ${input.code ?? input.kind}: ${input.message ?? ''}`, () => {
-      expect(isExpiredCredentialsError(input)).to.equal(expected);
+  for (const [status, input, expected] of cases) {
+    it(`should say ${String(expected)} for ${status} ${input.code ?? input.kind}: ${input.message ?? ''}`, () => {
+      expect(isExpiredCredentialsError(status, input)).to.equal(expected);
     });
   }
 });

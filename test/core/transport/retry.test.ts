@@ -28,7 +28,8 @@ describe('isRetryableError', () => {
     ['a service error without status', {}, false],
     ['an abort', { code: 'aborted' }, false],
     ['an abort marked retryable', { code: 'aborted', retryable: true }, false],
-    ['a signing failure', { code: 'sign-failed', retryable: true }, false],
+    ['a signing failure marked retryable (host threw, timed out)', { code: 'sign-failed', retryable: true }, true],
+    ['a signing failure not marked retryable', { code: 'sign-failed' }, false],
     ['invalid options', { code: 'invalid-options' }, false],
     ['an invalid response', { code: 'invalid-response', status: 200 }, false],
   ];
@@ -86,6 +87,11 @@ describe('retryDelay', () => {
     });
   }
 
+  it('should never give more than setTimeout can wait, whatever the jitter', () => {
+    const longest = resolveRetry({ delays: [2 ** 31 - 1], jitter: 0.5 });
+    expect(retryDelay(longest, 1, undefined, () => 0.999999)).to.equal(2 ** 31 - 1);
+  });
+
   it('should keep delays exact with a jitter of 0', () => {
     const exact = resolveRetry({ delays: [250], jitter: 0 });
     expect(retryDelay(exact, 1, undefined, () => 0.9)).to.equal(250);
@@ -96,6 +102,12 @@ describe('resolveRetry', () => {
   it('should fill in the documented defaults', () => {
     expect(resolveRetry()).to.deep.equal({ delays: [500, 1000, 2000, 4000, 8000], jitter: 0.2, maxRetryAfter: 60_000 });
     expect(DEFAULT_RETRY.delays).to.deep.equal([500, 1000, 2000, 4000, 8000]);
+  });
+
+  it('should accept delays and maxRetryAfter up to 2^31 - 1 ms', () => {
+    expect(resolveRetry({ delays: [2 ** 31 - 1], maxRetryAfter: 2 ** 31 - 1 })).to.include({
+      maxRetryAfter: 2 ** 31 - 1,
+    });
   });
 
   it('should accept an empty delays array to disable retries', () => {
@@ -109,6 +121,8 @@ describe('resolveRetry', () => {
     ['a jitter above 1', { jitter: 1.5 }],
     ['a NaN jitter', { jitter: NaN }],
     ['a negative maxRetryAfter', { maxRetryAfter: -5 }],
+    ['a delay setTimeout cannot wait (2^31 ms)', { delays: [100, 2 ** 31] }],
+    ['a maxRetryAfter setTimeout cannot wait (2^31 ms)', { maxRetryAfter: 2 ** 31 }],
     ['a shouldRetry that is not a function', { shouldRetry: true }],
   ];
   for (const [name, options] of invalid) {

@@ -122,6 +122,27 @@ describe('ServiceClient', () => {
       await done;
     });
 
+    it('should sign and send header values without leading and trailing spaces, as browsers send them', async () => {
+      const { client, transport, authorizer } = setup();
+      const done = client.request({ ...put, key: 'a', headers: { 'x-cos-meta-title': '  hello world ' }, body: 'x' });
+      const req = await transport.nextRequest();
+      expect(authorizer.calls[0]!.headers['x-cos-meta-title']).to.equal('hello world');
+      expect(req.headers['x-cos-meta-title']).to.equal('hello world');
+      expect(await verifySignature(received(req))).to.equal(true);
+      req.respondWith({ status: 200 });
+      await done;
+    });
+
+    it('should reject a non-ASCII header value, naming the header but not quoting the value', async () => {
+      const { client, transport } = setup();
+      const { error } = await settle(
+        client.request({ ...put, key: 'a', headers: { 'x-cos-meta-name': '腾讯.mp4' }, body: 'x' }),
+      );
+      expect(error).to.include({ code: 'invalid-request', retryable: false, attempts: 1 });
+      expect(error!.message).to.include('x-cos-meta-name').and.not.include('腾讯');
+      expect(transport.requests).to.have.length(0);
+    });
+
     it('should compute content-length from the body and ignore a given one', async () => {
       const { client, transport } = setup();
       const done = client.request({ ...put, key: 'a', headers: { 'content-length': '999' }, body: '腾' });
@@ -263,6 +284,8 @@ describe('ServiceClient', () => {
       ['an unknown protocol', { protocol: 'ftp' }],
       ['a domain with a path', { domains: { cos: '{Bucket}.example.com/x' } }],
       ['a negative timeout', { timeout: -1 }],
+      ['a timeout setTimeout cannot wait (2^31 ms)', { timeout: 2 ** 31 }],
+      ['a retry delay setTimeout cannot wait (2^31 ms)', { retry: { delays: [2 ** 31] } }],
       ['a missing transport', { transport: undefined }],
       ['an authorizer without invalidate', { authorizer: { authorize: async () => ({}) } }],
       ['a bad retry policy', { retry: { jitter: 2 } }],
@@ -287,7 +310,18 @@ describe('ServiceClient', () => {
       ['an unknown service', { service: 'sts' }],
       ['a missing action', { action: '' }],
       ['a header value with a line break', { headers: { 'x-cos-meta-a': 'a\nb' } }],
+      ['a non-ASCII header value', { headers: { 'x-cos-meta-name': '腾讯.mp4' } }],
+      ['a timeout setTimeout cannot wait (2^31 ms)', { timeout: 2 ** 31 }],
     ];
+    it('should accept a timeout of 2^31 - 1 ms', async () => {
+      const { client, transport } = setup({ timeout: 2 ** 31 - 1 });
+      const done = client.request({ ...put, key: 'a', body: 'x' });
+      const req = await transport.nextRequest();
+      expect(req.timeout).to.equal(2 ** 31 - 1);
+      req.respondWith({ status: 200 });
+      await done;
+    });
+
     for (const [name, change] of badRequests) {
       it(`should reject ${name} with invalid-request and send nothing`, async () => {
         const { client, transport } = setup();

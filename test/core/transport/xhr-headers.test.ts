@@ -17,4 +17,10 @@ describe('parseResponseHeaders', () => {
       date: 'Thu, 16 May 2019 06:45:51 GMT',
     });
   });
+
+  it('should read headers named after Object.prototype members as plain headers', () => {
+    const headers = parseResponseHeaders('constructor: a\r\ntoString: b\r\n__proto__: c\r\n');
+    expect(Object.keys(headers)).to.deep.equal(['constructor', 'tostring', '__proto__']);
+    expect([headers.constructor, headers['tostring'], headers['__proto__']]).to.deep.equal(['a', 'b', 'c']);
+  });
 });
