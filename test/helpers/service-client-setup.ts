@@ -8,6 +8,17 @@ export const BUCKET = 'examplebucket-1250000000';
 export const REGION = 'ap-guangzhou';
 export const COS_HOST = `${BUCKET}.cos.${REGION}.myqcloud.com`;
 export const CI_HOST = `${BUCKET}.ci.${REGION}.myqcloud.com`;
+/** `POST /jobs`, with nothing said about idempotency (so not idempotent, as every POST). */
+export const SUBMIT_JOB = {
+  service: 'ci',
+  method: 'POST',
+  pathname: '/jobs',
+  headers: { 'content-type': 'application/xml' },
+  body: '<Request><Tag>Transcode</Tag></Request>',
+  action: 'name/ci:CreateMediaJobs',
+  phase: 'submit',
+} as const;
+
 export const NOW = Date.UTC(2024, 4, 16, 6, 45, 51);
 
 /**

@@ -35,7 +35,8 @@ const FIELDS = [
   ['serverTime', 'ServerTime'],
 ] as const;
 
-const nonEmpty = (value: unknown): string | undefined => {
+/** `value` trimmed when it is a non-blank string; `undefined` otherwise. */
+export const nonEmpty = (value: unknown): string | undefined => {
   const trimmed = typeof value === 'string' ? value.trim() : undefined;
   return trimmed ? trimmed : undefined;
 };

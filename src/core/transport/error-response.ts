@@ -1,14 +1,9 @@
 import type { TranscoderError, Phase } from '../errors.js';
-import { parseErrorBody, serviceErrorFromBody, type ErrorBody } from '../protocol/error-body.js';
+import { nonEmpty, parseErrorBody, serviceErrorFromBody, type ErrorBody } from '../protocol/error-body.js';
 import { urlWithoutQuery } from './endpoint.js';
 import type { HttpResponse } from './types.js';
 
 export { parseErrorBody, sanitizeServerText, type ErrorBody } from '../protocol/error-body.js';
-
-const nonEmpty = (value: string | undefined): string | undefined => {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-};
 
 /** The request id of a response, from `x-cos-request-id` (COS) or `x-ci-request-id` (CI). */
 export function requestIdOf(response: Pick<HttpResponse, 'headers'>): string | undefined {

@@ -1,23 +1,14 @@
 import { expect } from 'chai';
 import { parseAuthorization } from '../../../src/core/signing/authorization.js';
 import type { ShouldRetryState } from '../../../src/core/transport/retry.js';
-import { NOW, put, settle, setup } from '../../helpers/service-client-setup.js';
+import { NOW, put, settle, setup, SUBMIT_JOB } from '../../helpers/service-client-setup.js';
 import type { FakeTransport, ScriptedReply } from '../../helpers/fake-transport.js';
 
 const xmlError = (code: string, message = '') =>
   `<?xml version='1.0' encoding='utf-8' ?><Error><Code>${code}</Code><Message>${message}</Message>` +
   '<RequestId>req-from-body</RequestId></Error>';
 
-const submit = {
-  service: 'ci',
-  method: 'POST',
-  pathname: '/jobs',
-  headers: { 'content-type': 'application/xml' },
-  body: '<Request><Tag>Transcode</Tag></Request>',
-  action: 'name/ci:CreateMediaJobs',
-  phase: 'submit',
-  idempotent: false,
-} as const;
+const submit = { ...SUBMIT_JOB, idempotent: false } as const;
 
 /** Answers the next requests in order and returns them. */
 async function answer(transport: FakeTransport, ...replies: (ScriptedReply | 'network' | 'timeout')[]) {

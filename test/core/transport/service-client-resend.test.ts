@@ -1,19 +1,10 @@
 import { expect } from 'chai';
 import { TranscoderError } from '../../../src/core/errors.js';
-import { put, settle, setup } from '../../helpers/service-client-setup.js';
+import { put, settle, setup, SUBMIT_JOB } from '../../helpers/service-client-setup.js';
 
 const xmlError = (code: string, message = '') => `<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 
-/** `POST /jobs`, with nothing said about idempotency. */
-const submit = {
-  service: 'ci',
-  method: 'POST',
-  pathname: '/jobs',
-  headers: { 'content-type': 'application/xml' },
-  body: '<Request><Tag>Transcode</Tag></Request>',
-  action: 'name/ci:CreateMediaJobs',
-  phase: 'submit',
-} as const;
+const submit = SUBMIT_JOB;
 
 const complete = {
   service: 'cos',
