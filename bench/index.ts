@@ -4,6 +4,7 @@ import { createAuthorization } from '../src/core/signing/authorization.js';
 import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
 import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
 import { reportSizes } from './size.js';
+import { CredentialProvider } from '../src/core/signing/credential-provider.js';
 
 const FINISHED_JOB = `<Response><JobsDetail><Code>Success</Code><Message/><JobId>j8d121820f5e411ec926ef19d53ba9c6f</JobId>
 <State>Success</State><Progress>100</Progress><CreationTime>2022-06-27T15:23:10+0800</CreationTime>
@@ -37,6 +38,18 @@ async function measure({ name, run }: Case, budgetMs = 1000): Promise<void> {
   console.log(`${name.padEnd(48)} ${Math.round(ops / seconds).toString().padStart(9)} ops/s  ${perOp.toFixed(1).padStart(8)} µs/op`);
 }
 
+// Temporary credentials valid for an hour from now: the provider caches them and the derived SignKey.
+const now = Math.floor(Date.now() / 1000);
+const provider = new CredentialProvider({
+  getAuthorization: () => ({
+    TmpSecretId: 'AKIDEXAMPLETMPID',
+    TmpSecretKey: 'EXAMPLETMPSECRETKEY',
+    SecurityToken: 'token',
+    StartTime: now,
+    ExpiredTime: now + 3600,
+  }),
+});
+
 const cases: Case[] = [
   {
     name: 'createAuthorization (PUT, 4 headers, 2 params)',
@@ -54,6 +67,22 @@ const cases: Case[] = [
           'x-cos-security-token': 'token',
         },
         keyTime: { start: 1700000000, end: 1700000900 },
+      }),
+  },
+  {
+    name: 'CredentialProvider.authorize (cached credentials)',
+    run: () =>
+      provider.authorize({
+        method: 'PUT',
+        host: 'examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com',
+        pathname: '/input/a b(1).mp4',
+        query: { partNumber: '7', uploadId: 'u1' },
+        headers: { host: 'examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com', 'content-length': '1048576' },
+        bucket: 'examplebucket-1250000000',
+        region: 'ap-guangzhou',
+        key: 'input/a b(1).mp4',
+        service: 'cos',
+        action: 'name/cos:UploadPart',
       }),
   },
   {
