@@ -109,7 +109,7 @@ interface Failure {
  * const { headers } = await client.request({
  *   service: 'cos', method: 'PUT', key: 'input/a b.mp4', body: file,
  *   headers: { 'content-type': file.type }, action: 'name/cos:PutObject', phase: 'upload',
- *   onUploadProgress: (sent, total) => console.log(sent / total),
+ *   onUploadProgress: (sent, total) => (meter.value = sent / total),
  * });
  * ```
  */

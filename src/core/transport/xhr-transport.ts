@@ -41,7 +41,7 @@ export function parseResponseHeaders(raw: string): Record<string, string> {
  * @example
  * ```ts
  * const response = await new XhrTransport().send({ method: 'PUT', url, headers, body: file,
- *   onUploadProgress: (sent, total) => console.log(sent / total) });
+ *   onUploadProgress: (sent, total) => (meter.value = sent / total) });
  * ```
  */
 export class XhrTransport implements Transport {
