@@ -47,17 +47,20 @@ function expectNoSecrets(error: TranscoderError): void {
   }
 }
 
+/** What every accepted credentials form normalises to. */
+const NORMALIZED = {
+  kind: 'credentials',
+  secretId: ID,
+  secretKey: KEY,
+  securityToken: TOKEN,
+  startTime: 1565166275,
+  expiredTime: 1565168075,
+};
+
 describe('normalizeAuthorizationResult', () => {
   describe('accepted answers', () => {
     it('should accept cos-js-sdk-v5 credentials with numeric times', () => {
-      expect(normalizeAuthorizationResult(sdk())).to.deep.equal({
-        kind: 'credentials',
-        secretId: ID,
-        secretKey: KEY,
-        securityToken: TOKEN,
-        startTime: 1565166275,
-        expiredTime: 1565168075,
-      });
+      expect(normalizeAuthorizationResult(sdk())).to.deep.equal(NORMALIZED);
     });
 
     it('should accept numeric strings as times', () => {
@@ -86,14 +89,7 @@ describe('normalizeAuthorizationResult', () => {
     });
 
     it('should accept the qcloud-cos-sts output as it comes', () => {
-      expect(normalizeAuthorizationResult(sts())).to.deep.equal({
-        kind: 'credentials',
-        secretId: ID,
-        secretKey: KEY,
-        securityToken: TOKEN,
-        startTime: 1565166275,
-        expiredTime: 1565168075,
-      });
+      expect(normalizeAuthorizationResult(sts())).to.deep.equal(NORMALIZED);
     });
 
     it('should accept an Authorization string', () => {
