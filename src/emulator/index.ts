@@ -1,9 +1,10 @@
 /**
- * The local emulator of COS, CI and STS (`cos-transcoder/emulator`), Node only.
- *
- * This entry point is reserved: the emulator itself is built by the "faithful local emulator" issue. Until then it
- * exports nothing, so that importing it is harmless and `package.json` can already name it.
+ * A local emulator of the Tencent Cloud COS, CI and STS APIs that `cos-transcoder` uses (Node only).
  *
  * @packageDocumentation
  */
-export {};
+export { startEmulator } from './emulator.js';
+export type { BucketEndpoints, Emulator, EmulatorEndpoints } from './emulator.js';
+export type { CorsRuleInput, EmulatorOptions } from './options.js';
+export type { FaultConfig, FaultRule, Operation } from './faults/fault-config.js';
+export { LoopbackTransport, loopbackLookup } from './loopback-transport.js';

@@ -1,0 +1,153 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Keyring } from './auth/keyring.js';
+import { createCiModule } from './ci/ci-module.js';
+import { EmulatorClock } from './clock.js';
+import { createCosModule } from './cos/cos-module.js';
+import type { EmulatorEnv, EmulatorModule, FaultController } from './env.js';
+import { createAdminHandler } from './faults/admin-handler.js';
+import { RandomFaultController } from './faults/fault-controller.js';
+import { createRequestListener } from './http/server.js';
+import { resolveOptions, type EmulatorOptions } from './options.js';
+import { DiskObjectStore } from './storage/disk-object-store.js';
+import { Ingestor } from './storage/ingest.js';
+import { createStsModule } from './sts/sts-module.js';
+
+/** A bucket's endpoints. */
+export interface BucketEndpoints {
+  name: string;
+  region: string;
+  /** `http://<bucket>.cos.<region>.<baseDomain>:<port>` */
+  cos: string;
+  /** `http://<bucket>.ci.<region>.<baseDomain>:<port>` */
+  ci: string;
+}
+
+/** Where a running emulator answers, and the keys it accepts. */
+export interface EmulatorEndpoints {
+  /** The address it listens on, `http://127.0.0.1:<port>`. */
+  origin: string;
+  port: number;
+  /** Always `http`: the emulator serves plain HTTP on loopback. */
+  protocol: 'http';
+  /** Host templates for `ServiceClient`'s `domains` option: `{Bucket}.cos.{Region}.localhost:<port>`. */
+  domains: { cos: string; ci: string };
+  /** The STS endpoint (`GetFederationToken`), `http://sts.localhost:<port>/`. */
+  sts: string;
+  /** The admin endpoint (state, faults), `http://localhost:<port>/_emulator/`. */
+  admin: string;
+  buckets: BucketEndpoints[];
+  appId: string;
+  /** The permanent key, as given in the options (a local, throw-away key). */
+  secretId: string;
+  secretKey: string;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  readonly endpoints: EmulatorEndpoints;
+  /** The faults in force; `update()` changes them (as `PUT /_emulator/faults` does). */
+  readonly faults: FaultController;
+  /** The data folder. */
+  readonly dataDir: string;
+  /** Stops serving, ends every connection, job and callback, and removes a temporary data folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local emulator of the COS, CI and STS APIs the widget uses: real HTTP on loopback, routing by `Host`,
+ * CORS, signature and policy checks, multipart uploads, media jobs with callbacks, and faults on demand.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ port: 8700, buckets: ['examplebucket-1250000000'] });
+ * const { domains, protocol } = emulator.endpoints; // for ServiceClient
+ * await emulator.close();
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const resolved = resolveOptions(options);
+  const ownDataDir = resolved.dataDir === undefined;
+  const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'cos-emulator-')) : resolve(resolved.dataDir!);
+  await mkdir(dataDir, { recursive: true });
+  const clock = new EmulatorClock();
+  const objects = new DiskObjectStore(dataDir);
+  await objects.init();
+  const env: EmulatorEnv = {
+    options: resolved,
+    buckets: new Map(resolved.bucketConfigs.map((bucket) => [bucket.name, bucket])),
+    clock,
+    keyring: new Keyring(clock, resolved),
+    objects,
+    ingestor: new Ingestor(),
+    faults: new RandomFaultController(resolved.faults, clock),
+    dataDir,
+  };
+  const modules: EmulatorModule[] = [createCosModule(env), createCiModule(env), createStsModule(env)];
+  let endpoints: EmulatorEndpoints | undefined;
+  const admin = createAdminHandler(env, modules, () => endpoints!);
+  const server = createServer({ keepAliveTimeout: 5000 }, createRequestListener(env, modules, admin));
+  try {
+    await listen(server, resolved.port, resolved.host);
+  } catch (error) {
+    await Promise.all(modules.map((module) => module.close?.()));
+    await env.ingestor.close();
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : resolved.port;
+  endpoints = describeEndpoints(resolved, port);
+  let closing: Promise<void> | undefined;
+  return {
+    endpoints,
+    faults: env.faults,
+    dataDir,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((done) => server.close(() => done()));
+        server.closeAllConnections();
+        await stopped;
+        await Promise.all(modules.map((module) => module.close?.()));
+        await env.ingestor.close();
+        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+}
+
+function describeEndpoints(options: ReturnType<typeof resolveOptions>, port: number): EmulatorEndpoints {
+  const base = options.baseDomain;
+  const hostPort = (host: string) => `${host}:${port}`;
+  const listenHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    origin: `http://${listenHost}:${port}`,
+    port,
+    protocol: 'http',
+    domains: { cos: hostPort(`{Bucket}.cos.{Region}.${base}`), ci: hostPort(`{Bucket}.ci.{Region}.${base}`) },
+    sts: `http://${hostPort(`sts.${base}`)}/`,
+    admin: `http://${hostPort(base)}/_emulator/`,
+    buckets: options.bucketConfigs.map(({ name, region }) => ({
+      name,
+      region,
+      cos: `http://${hostPort(`${name}.cos.${region}.${base}`)}`,
+      ci: `http://${hostPort(`${name}.ci.${region}.${base}`)}`,
+    })),
+    appId: options.appId,
+    secretId: options.secretId,
+    secretKey: options.secretKey,
+  };
+}

@@ -1,0 +1,122 @@
+import type { Readable } from 'node:stream';
+import type { Keyring } from './auth/keyring.js';
+import type { EmulatorClock } from './clock.js';
+import type { EmulatorError } from './errors.js';
+import type { FaultConfig, Operation } from './faults/fault-config.js';
+import type { RequestContext } from './http/request-context.js';
+import type { BucketConfig, ResolvedEmulatorOptions } from './options.js';
+
+/** An object as the emulator stores it. */
+export interface StoredObject {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Quoted, as the `ETag` header carries it: `"<md5 hex>"` or `"<hex>-<parts>"` after a multipart upload. */
+  etag: string;
+  /** CRC-64/XZ of the whole object, unsigned decimal. */
+  crc64: string;
+  /** Milliseconds since the epoch. */
+  lastModified: number;
+  contentType: string;
+  /** Stored request headers echoed on GET / HEAD: `x-cos-meta-*`, `Cache-Control`, `Content-Disposition`... */
+  headers: Record<string, string>;
+  /** Absolute path of the object's bytes. */
+  file: string;
+}
+
+/** Metadata of a finished file being committed as an object. */
+export type ObjectMetadata = Pick<StoredObject, 'size' | 'etag' | 'crc64' | 'contentType' | 'headers'>;
+
+/** Objects on disk, shared by COS handlers (which write them) and CI jobs (which read inputs and write outputs). */
+export interface ObjectStore {
+  head(bucket: string, key: string): Promise<StoredObject | undefined>;
+  /** A fresh path inside the data folder, on the same file system as the objects, for a file to commit. */
+  tempFile(): string;
+  /** Moves a finished file into place as the object `key`, replacing any previous one atomically. */
+  commit(bucket: string, key: string, file: string, metadata: ObjectMetadata): Promise<StoredObject>;
+  delete(bucket: string, key: string): Promise<boolean>;
+  /** Keys of a bucket starting with `prefix`, sorted. */
+  list(bucket: string, prefix?: string): Promise<StoredObject[]>;
+}
+
+/** The result of streaming a request body to a file. */
+export interface IngestResult {
+  size: number;
+  md5Hex: string;
+  /** Unsigned decimal. */
+  crc64: string;
+}
+
+/** Streams request bodies to files, hashing them on the way. */
+export interface BodyIngestor {
+  ingest(
+    source: Readable,
+    filePath: string,
+    options?: {
+      expectedLength?: number;
+      maxBytes?: number;
+      signal?: AbortSignal;
+      throttle?: (bytes: number) => Promise<void>;
+    },
+  ): Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+/** Faults decided for one request. */
+export interface FaultDecision {
+  /** Answer with this error instead of processing. */
+  error?: EmulatorError;
+  /** Close the connection before processing. */
+  dropBefore: boolean;
+  /** Process, then close the connection instead of replying. */
+  dropAfter: boolean;
+  /** Make the reply's `x-cos-hash-crc64ecma` wrong. */
+  corruptCrc: boolean;
+  /** Wait this long before processing. */
+  latencyMs: number;
+  /** Pace body bytes. */
+  throttle?: (bytes: number) => Promise<void>;
+}
+
+/** A job failure a fault forces. */
+export interface ForcedJobFailure {
+  code: string;
+  message: string;
+}
+
+/** The faults in force, changeable at run time. */
+export interface FaultController {
+  readonly config: FaultConfig;
+  /** Replaces the configuration (validated by the caller) and resets the counters and the random sequence. */
+  update(config: FaultConfig): void;
+  decide(operation: Operation): FaultDecision;
+  /** Whether the job about to run must fail, and how. */
+  jobFailure(): ForcedJobFailure | undefined;
+  /** Injections so far, per kind and operation. */
+  stats(): Record<string, number>;
+}
+
+/** What every part of the emulator shares. */
+export interface EmulatorEnv {
+  readonly options: ResolvedEmulatorOptions;
+  readonly buckets: ReadonlyMap<string, BucketConfig>;
+  readonly clock: EmulatorClock;
+  readonly keyring: Keyring;
+  readonly objects: ObjectStore;
+  readonly ingestor: BodyIngestor;
+  readonly faults: FaultController;
+  /** The data folder. */
+  readonly dataDir: string;
+}
+
+/** Serves one operation; the request is already routed, authorised and past injected faults. */
+export type Handler = (ctx: RequestContext) => Promise<void>;
+
+/** A group of operations with their shared state. */
+export interface EmulatorModule {
+  handlers: Partial<Record<Operation, Handler>>;
+  /** Stops timers, workers and connections. */
+  close?(): Promise<void>;
+  /** A summary for the admin endpoint's state. */
+  state?(): Record<string, unknown>;
+}

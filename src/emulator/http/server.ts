@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAllowed } from '../auth/policy.js';
+import { verifySignature } from '../auth/verify-signature.js';
+import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
+import { EmulatorError, serviceError } from '../errors.js';
+import type { Operation } from '../faults/fault-config.js';
+import { corsReplyHeaders, preflightHeaders } from './cors.js';
+import { routeHost, type Route } from './host-routing.js';
+import { ACTIONS, identifyOperation, resourceOf } from './operations.js';
+import { newRequestId, reply, replyError, replyJson } from './reply.js';
+import { header, type RequestContext } from './request-context.js';
+
+const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
+
+function parseTarget(url: string): { rawPath: string; pathname: string; query: Map<string, string> } {
+  const mark = url.indexOf('?');
+  const rawPath = mark < 0 ? url : url.slice(0, mark);
+  if (!rawPath.startsWith('/')) throw serviceError('InvalidURI', 'Could not parse the specified URI.');
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(rawPath);
+  } catch {
+    throw serviceError('InvalidURI', 'Could not parse the specified URI.');
+  }
+  const query = new Map<string, string>();
+  if (mark >= 0) for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) query.set(name, value);
+  return { rawPath, pathname, query };
+}
+
+/**
+ * The emulator's request pipeline: route by `Host`, answer CORS preflights, identify the operation, inject faults,
+ * verify the signature and the policy, then hand over to the operation's handler. Every failure becomes the
+ * service's error reply; an unexpected exception becomes a 500 `InternalError` that never quotes it.
+ */
+export function createRequestListener(
+  env: EmulatorEnv,
+  modules: readonly EmulatorModule[],
+  admin: Handler,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const handlers: Partial<Record<Operation, Handler>> = Object.assign({}, ...modules.map((m) => m.handlers));
+  return (req, res) => {
+    res.sendDate = false;
+    const now = env.clock.now();
+    const route: Route = routeHost(req.headers.host) ?? { kind: 'base' };
+    const ctx: RequestContext = {
+      req,
+      res,
+      requestId: newRequestId(now),
+      route,
+      method: (req.method ?? 'GET').toUpperCase(),
+      pathname: '/',
+      rawPath: '/',
+      query: new Map(),
+      now,
+      corsHeaders: {},
+      dropReply: false,
+      corruptCrc: false,
+    };
+    handle(ctx, env, handlers, admin).catch((error: unknown) => fail(ctx, error));
+  };
+}
+
+async function handle(
+  ctx: RequestContext,
+  env: EmulatorEnv,
+  handlers: Partial<Record<Operation, Handler>>,
+  admin: Handler,
+): Promise<void> {
+  Object.assign(ctx, parseTarget(ctx.req.url ?? '/'));
+  const { route } = ctx;
+  if (route.kind === 'base') return admin(ctx);
+  if (route.kind !== 'sts') {
+    const bucket = env.buckets.get(route.bucket);
+    if (!bucket || bucket.region !== route.region) {
+      throw serviceError('NoSuchBucket', 'The specified bucket does not exist.');
+    }
+    ctx.bucket = bucket;
+    const origin = header(ctx, 'origin');
+    if (ctx.method === 'OPTIONS') {
+      const headers = preflightHeaders(
+        bucket.cors,
+        origin,
+        header(ctx, 'access-control-request-method'),
+        header(ctx, 'access-control-request-headers'),
+      );
+      if (!headers) {
+        throw new EmulatorError(
+          403,
+          'AccessForbidden',
+          'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, ' +
+            'request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted ' +
+            "by the resource's CORS spec.",
+        );
+      }
+      return reply(ctx, 200, headers);
+    }
+    ctx.corsHeaders = corsReplyHeaders(bucket.cors, origin, ctx.method);
+  }
+  const operation = identifyOperation(ctx);
+  const handler = operation && handlers[operation];
+  if (!operation || !handler) {
+    throw serviceError('MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  }
+  ctx.operation = operation;
+
+  const decision = env.faults.decide(operation);
+  if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+  if (decision.dropBefore) {
+    ctx.req.socket.destroy();
+    return;
+  }
+  if (decision.error) throw decision.error;
+  ctx.dropReply = decision.dropAfter;
+  ctx.corruptCrc = decision.corruptCrc;
+  if (decision.throttle) ctx.throttle = decision.throttle;
+
+  if (route.kind !== 'sts') {
+    ctx.principal = await verifySignature(ctx, env.keyring, env.options.maxClockSkewSeconds);
+    const policy = ctx.principal.policy;
+    if (policy && !isAllowed(policy, ACTIONS[operation], resourceOf(ctx, route, env.options.appId, operation))) {
+      throw serviceError('AccessDenied', 'Access Denied.');
+    }
+  }
+  await handler(ctx);
+}
+
+function fail(ctx: RequestContext, error: unknown): void {
+  if (ctx.res.headersSent || ctx.res.destroyed) {
+    ctx.res.destroy();
+    return;
+  }
+  const failure =
+    error instanceof EmulatorError ? error : new EmulatorError(500, 'InternalError', INTERNAL_ERROR);
+  // Let the rest of an unread body drain, so that the client reads this answer rather than a reset connection.
+  if (!ctx.req.complete) ctx.req.resume();
+  const sent =
+    ctx.route.kind === 'sts'
+      ? replyJson(ctx, failure.status, {
+          Response: { Error: { Code: failure.code, Message: failure.message }, RequestId: ctx.requestId },
+        })
+      : ctx.route.kind === 'base'
+        ? replyJson(ctx, failure.status, { error: failure.code, message: failure.message })
+        : replyError(ctx, failure);
+  sent.catch(() => ctx.res.destroy());
+}

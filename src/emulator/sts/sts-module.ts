@@ -1,0 +1,6 @@
+import type { EmulatorEnv, EmulatorModule } from '../env.js';
+
+/** STUB: replaced by the real module. */
+export function createStsModule(_env: EmulatorEnv): EmulatorModule {
+  return { handlers: {} };
+}
