@@ -1,6 +1,7 @@
 import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { emulatorPlugin } from './demo/emulator-plugin.js';
 import pkg from './package.json' with { type: 'json' };
 
 const dependencies = Object.keys(pkg.dependencies ?? {});
@@ -14,6 +15,8 @@ export default defineConfig({
   // `npm start` serves index.html (the demo page) from the project root.
   root: '.',
   server: { host: '127.0.0.1', port: 5173 },
+  // The dev server starts the local emulator and the example host backend (/api/credentials).
+  plugins: [emulatorPlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -25,6 +28,7 @@ export default defineConfig({
         index: resolve(import.meta.dirname, 'src/index.ts'),
         'core/index': resolve(import.meta.dirname, 'src/core/index.ts'),
         'emulator/index': resolve(import.meta.dirname, 'src/emulator/index.ts'),
+        'emulator/cli': resolve(import.meta.dirname, 'src/emulator/cli.ts'),
       },
       formats: ['es'],
     },

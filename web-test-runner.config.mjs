@@ -3,6 +3,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
 import { summaryReporter } from './scripts/wtr-summary-reporter.mjs';
+import { tsImport } from 'tsx/esm/api';
 import { scriptedReplies } from './test/helpers/scripted-replies.mjs';
 
 /** Debian's Chromium unless CHROME_PATH names another build; we never download a browser. */
@@ -15,13 +16,47 @@ if (!existsSync(executablePath)) {
   process.exit(2);
 }
 
+/** The test page's origin; the emulator's CORS rule allows exactly this one, so preflights are really evaluated. */
+const port = Number(process.env.WTR_PORT || 8765);
+const origin = `http://localhost:${port}`;
+
+// The browser tests under test/e2e/ talk to a real emulator on other origins (`*.localhost:<port>`), started from
+// its command line as users start it, with the example host backend (STS credentials) mounted under /api/.
+const { spawnEmulator } = await tsImport('./demo/host/emulator-process.ts', import.meta.url);
+const { createHostMiddleware } = await tsImport('./demo/host/host-middleware.ts', import.meta.url);
+const emulator = await spawnEmulator([
+  '--port', '0',
+  '--bucket', 'examplebucket-1250000000',
+  '--cors-origin', origin,
+  '--job-queue-ms', '50',
+  '--job-run-ms', '300',
+]);
+
+/** The connect-style host backend as Koa middleware (what @web/test-runner takes). */
+const host = createHostMiddleware({ endpoints: emulator.endpoints });
+const hostBackend = (ctx, next) => {
+  if (!ctx.path.startsWith('/api/')) return next();
+  ctx.respond = false;
+  return new Promise((done) => {
+    ctx.res.once('close', done);
+    host(ctx.req, ctx.res, () => {
+      ctx.respond = true;
+      done(next());
+    });
+  });
+};
+
 export default {
-  files: ['test/core/**/*.test.ts', 'test/browser/**/*.test.ts'],
+  port,
+  files: ['test/core/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/e2e/**/*.test.ts'],
   nodeResolve: { exportConditions: ['development'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
   concurrency: 2,
   // Scripted HTTP replies under /__scripted/ for the browser transport tests (test/browser/).
-  middleware: [scriptedReplies()],
+  middleware: [scriptedReplies(), hostBackend],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    { name: 'emulator', serverStop: () => emulator.stop() },
+  ],
   reporters: [defaultReporter(), summaryReporter()],
   testFramework: { config: { timeout: 10000 } },
   browsers: [

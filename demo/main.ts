@@ -1,5 +1,6 @@
 // The demo page's script. Every value shown comes from the core and is written with textContent, never as markup.
 import { buildTranscodeJobRequest, createAuthorization, isTranscoderError } from '../src/core/index.js';
+import { setUpEmulatorDemo } from './emulator-demo.js';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -56,3 +57,4 @@ const form = byId<HTMLFormElement>('job-form');
 form.addEventListener('input', () => showJobRequest(form));
 showJobRequest(form);
 void showSignature();
+void setUpEmulatorDemo();

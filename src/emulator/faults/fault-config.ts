@@ -39,13 +39,22 @@ export const FaultRuleSchema = z.object({
   dropBeforeRate: z.optional(rate),
   /** Share of requests processed in full whose connection is then closed instead of answered (the reply is lost). */
   dropAfterRate: z.optional(rate),
-  /** Share of successful PUT Object / UploadPart / Complete replies whose `x-cos-hash-crc64ecma` is wrong. */
+  /**
+   * Share of successful replies carrying `x-cos-hash-crc64ecma` (PUT / GET / HEAD Object, UploadPart, Complete) whose
+   * CRC is wrong; other operations never draw it.
+   */
   corruptCrcRate: z.optional(rate),
   /** Milliseconds added before each request is processed. */
   latencyMs: z.optional(z.int().check(z.gte(0), z.lte(60_000))),
-  /** Bytes per second for request and response bodies. */
+  /**
+   * Bytes per second for request and response bodies, shared by the concurrent requests the rule covers (one token
+   * bucket per rule; a single wait is capped at 10 s).
+   */
   bandwidth: z.optional(z.int().check(z.gte(1024))),
-  /** Injections (errors, drops, corruptions) after which the rule stops injecting. @default 1000 */
+  /**
+   * Injections (errors, drops, corruptions) after which the rule stops injecting; `latencyMs` and `bandwidth` apply
+   * to every request and never use it up. @default 1000
+   */
   limit: z.optional(z.int().check(z.gte(0), z.lte(1_000_000))),
 });
 /** One fault rule, as given. */

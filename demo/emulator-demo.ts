@@ -1,0 +1,117 @@
+// The emulator section of the demo page: shows where the emulator answers, then uploads a video and follows a
+// Transcode job with the core, signing with STS credentials from the example host backend (/api/credentials).
+// Every value is written with textContent, never as markup.
+import {
+  CredentialProvider,
+  ServiceClient,
+  XhrTransport,
+  buildTranscodeJobRequest,
+  isTranscoderError,
+  parseJobsResponse,
+} from '../src/core/index.js';
+
+interface HostConfig {
+  bucket: string;
+  region: string;
+  protocol: 'http';
+  domains: { cos: string; ci: string };
+  admin: string;
+}
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const host = (template: string, config: HostConfig) =>
+  template.replace('{Bucket}', config.bucket).replace('{Region}', config.region);
+
+function log(text: string): void {
+  const item = document.createElement('li');
+  item.textContent = text;
+  byId('emulator-log').append(item);
+}
+
+async function run(config: HostConfig, file: Blob, name: string): Promise<void> {
+  const client = new ServiceClient({
+    transport: new XhrTransport(),
+    authorizer: new CredentialProvider({ getAuthorization: () => fetch('/api/credentials').then((r) => r.json()) }),
+    bucket: config.bucket,
+    region: config.region,
+    protocol: config.protocol,
+    domains: config.domains,
+  });
+  const key = `demo/${Date.now().toString(36)}/${name}`;
+  const meter = byId<HTMLProgressElement>('emulator-progress');
+  const put = await client.request({
+    service: 'cos',
+    method: 'PUT',
+    key,
+    body: file,
+    headers: { 'content-type': file.type || 'application/octet-stream' },
+    action: 'name/cos:PutObject',
+    phase: 'upload',
+    onUploadProgress: (sent, total) => (meter.value = total ? sent / total : 1),
+  });
+  log(`Uploaded ${key}: ETag ${put.headers['etag'] ?? '?'}, CRC-64 ${put.headers['x-cos-hash-crc64ecma'] ?? '?'}`);
+  const submitted = await client.request({
+    service: 'ci',
+    method: 'POST',
+    pathname: '/jobs',
+    headers: { 'content-type': 'application/xml' },
+    body: buildTranscodeJobRequest({
+      Tag: 'Transcode',
+      Input: { Object: key },
+      Operation: {
+        TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
+        Output: { Region: config.region, Bucket: config.bucket, Object: `${key}.transcoded.\${ext}` },
+        DigitalWatermark: { Type: 'Text', Message: 'cos-transcoder-demo', Version: 'V1' },
+      },
+    }),
+    action: 'name/ci:CreateMediaJobs',
+    phase: 'submit',
+  });
+  let [job] = parseJobsResponse(submitted.body, 'submit').JobsDetail;
+  let last = '';
+  for (let polls = 0; job && polls < 300; polls += 1) {
+    const line = `Job ${job.JobId}: ${job.State}${job.State === 'Running' ? ` ${job.Progress ?? 0}%` : ''}`;
+    if (line !== last) log((last = line));
+    if (job.State === 'Success' || job.State === 'Failed' || job.State === 'Cancel') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const polled = await client.request({
+      service: 'ci',
+      method: 'GET',
+      pathname: `/jobs/${job.JobId}`,
+      action: 'name/ci:DescribeMediaJob',
+      phase: 'track',
+    });
+    [job] = parseJobsResponse(polled.body, 'track').JobsDetail;
+  }
+  const output = job?.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
+  if (job?.State === 'Success' && output) log(`Output: ${output}`);
+  if (job?.State === 'Failed') log(`Failed: ${job.Code ?? ''} ${job.Message ?? ''}`);
+}
+
+/** Fills the emulator section and wires its button. */
+export async function setUpEmulatorDemo(): Promise<void> {
+  const response = await fetch('/api/config').catch(() => undefined);
+  if (!response?.ok) {
+    byId('emulator-endpoints').textContent = 'No emulator: start the page with npm start.';
+    return;
+  }
+  const config = (await response.json()) as HostConfig;
+  byId('emulator-bucket').textContent = `${config.bucket} (${config.region})`;
+  byId('emulator-cos').textContent = `${config.protocol}://${host(config.domains.cos, config)}`;
+  byId('emulator-ci').textContent = `${config.protocol}://${host(config.domains.ci, config)}`;
+  byId('emulator-admin').textContent = config.admin;
+  const button = byId<HTMLButtonElement>('emulator-run');
+  button.disabled = false;
+  button.addEventListener('click', () => {
+    const picked = byId<HTMLInputElement>('emulator-file').files?.[0];
+    button.disabled = true;
+    byId('emulator-log').replaceChildren();
+    const file = picked
+      ? Promise.resolve(picked)
+      : fetch('/test/fixtures/media/sample-640x360.mp4').then((r) => r.blob());
+    file
+      .then((blob) => run(config, blob, picked?.name ?? 'sample-640x360.mp4'))
+      .catch((error: unknown) => log(isTranscoderError(error) ? `${error.code}: ${error.message}` : String(error)))
+      .finally(() => (button.disabled = false));
+  });
+}
