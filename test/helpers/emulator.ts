@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createAuthorization } from '../../src/core/signing/authorization.js';
 import { encodeKeyPath } from '../../src/core/signing/encode.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { EmulatorOptions } from '../../src/emulator/options.js';
+import { signStsRequest } from '../../src/emulator/sts/sts-signature.js';
 
 export const APP_ID = '1250000000';
 export const BUCKET = `examplebucket-${APP_ID}`;
@@ -126,3 +128,114 @@ export function rawRequest(
 
 /** The `<Code>` of an XML error body. */
 export const errorCode = (response: WireResponse): string | undefined => /<Code>([^<]*)<\/Code>/.exec(response.text)?.[1];
+
+/** The `Response` of an STS `GetFederationToken` call: credentials, or an `Error`. */
+export interface FederationTokenResponse {
+  Credentials?: { Token: string; TmpSecretId: string; TmpSecretKey: string };
+  ExpiredTime?: number;
+  Expiration?: string;
+  Error?: { Code: string; Message: string };
+  RequestId: string;
+}
+
+/** Options of {@link getFederationToken}. */
+export interface FederationTokenOptions {
+  /** The CAM policy document (an object, JSON-encoded then URL-encoded as the SDK does). */
+  policy: unknown;
+  durationSeconds: number;
+  /** @default the emulator's permanent key */
+  secretId?: string;
+  secretKey?: string;
+}
+
+/**
+ * Calls the emulator's STS exactly as the `qcloud-cos-sts` Node SDK does: v1 signature (HMAC-SHA1 over
+ * `POST<host>/?<sorted params>`, Policy URL-encoded once inside the signed text), then a form POST (so the Policy is
+ * encoded twice on the wire). Returns the parsed `Response`.
+ */
+export async function getFederationToken(
+  emulator: Emulator,
+  options: FederationTokenOptions,
+): Promise<FederationTokenResponse> {
+  const params: Record<string, string> = {
+    SecretId: options.secretId ?? emulator.endpoints.secretId,
+    Timestamp: String(Math.floor(Date.now() / 1000)),
+    Nonce: String(10000 + Math.floor(Math.random() * 10000)),
+    Action: 'GetFederationToken',
+    DurationSeconds: String(options.durationSeconds),
+    Version: '2018-08-13',
+    Region: REGION,
+    Policy: encodeURIComponent(JSON.stringify(options.policy)),
+    Name: 'cos-sts-nodejs',
+  };
+  const host = hostFor(emulator, 'sts');
+  params['Signature'] = signStsRequest(
+    { method: 'POST', host, path: '/', params },
+    options.secretKey ?? emulator.endpoints.secretKey,
+  );
+  const response = await send(emulator, {
+    service: 'sts',
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: Object.entries(params)
+      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+      .join('&'),
+  });
+  return (JSON.parse(response.text) as { Response: FederationTokenResponse }).Response;
+}
+
+/** Temporary keys from the emulator's STS for `policy`; throws when STS answers an error. */
+export async function temporaryKeys(emulator: Emulator, policy: unknown, durationSeconds = 900): Promise<SigningKeys> {
+  const response = await getFederationToken(emulator, { policy, durationSeconds });
+  if (!response.Credentials) throw new Error(`GetFederationToken failed: ${JSON.stringify(response.Error)}`);
+  return {
+    secretId: response.Credentials.TmpSecretId,
+    secretKey: response.Credentials.TmpSecretKey,
+    token: response.Credentials.Token,
+  };
+}
+
+/**
+ * Puts a local file into a bucket of the emulator as object `key`, with a signed PUT Object over HTTP (the
+ * permanent key); throws unless the emulator answers 200.
+ */
+export async function seedObject(
+  emulator: Emulator,
+  key: string,
+  file: string,
+  options: { bucket?: string; region?: string } = {},
+): Promise<void> {
+  const response = await send(emulator, {
+    service: 'cos',
+    method: 'PUT',
+    path: `/${key}`,
+    body: await readFile(file),
+    keys: permanentKeys(emulator),
+    ...options,
+  });
+  if (response.status !== 200) throw new Error(`seedObject ${key}: HTTP ${response.status} ${response.text.slice(0, 200)}`);
+}
+
+/**
+ * The headers of a request signed with `keys` (the permanent key by default), `host` and `authorization`
+ * included, for tests that send the body themselves (chunked, or in several writes).
+ */
+export async function signedHeaders(
+  emulator: Emulator,
+  request: { service?: 'cos' | 'ci'; method: string; path: string; query?: Record<string, string>; headers?: Record<string, string> },
+  keys: SigningKeys = permanentKeys(emulator),
+): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { host: hostFor(emulator, request.service ?? 'cos'), ...request.headers };
+  const now = Math.floor(Date.now() / 1000);
+  headers['authorization'] = await createAuthorization({
+    secretId: keys.secretId,
+    secretKey: keys.secretKey,
+    method: request.method,
+    pathname: request.path,
+    query: request.query ?? {},
+    headers: { ...headers },
+    keyTime: { start: now - 1, end: now + 900 },
+  });
+  return headers;
+}

@@ -84,7 +84,10 @@ export async function verifySignature(
   const lowerQuery = new Map<string, string>();
   for (const [name, value] of ctx.query) lowerQuery.set(name.toLowerCase(), value);
   const query: Record<string, string> = {};
-  for (const name of parsed.urlParamList) query[safeDecode(name)] = lowerQuery.get(safeDecode(name)) ?? '';
+  for (const name of parsed.urlParamList) {
+    const decoded = safeDecode(name).toLowerCase();
+    query[decoded] = lowerQuery.get(decoded) ?? '';
+  }
   const canonical = canonicalize({ method: ctx.method, pathname: ctx.pathname, query, headers });
   const expected = await computeSignature(record.secretKey, parsed.keyTime, canonical.httpString);
   if (!sameText(expected, parsed.signature.toLowerCase())) {

@@ -1,6 +1,137 @@
-import type { EmulatorEnv, EmulatorModule } from '../env.js';
+import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
+import { serviceError } from '../errors.js';
+import { reply, replyXml } from '../http/reply.js';
+import type { RequestContext } from '../http/request-context.js';
+import type { BucketConfig } from '../options.js';
+import { CallbackSender } from './callbacks.js';
+import { jobDetail, type JobsDetailNode } from './job-detail.js';
+import { JobQueue } from './job-queue.js';
+import { runJob } from './job-runner.js';
+import { isJobId, JobStore, queueIdFor } from './job-store.js';
+import { createJob, parseSubmission, readJobRequestBody } from './job-submission.js';
+import { encodeCursor, parseListQuery } from './list-query.js';
+import { listTemplates } from './templates.js';
 
-/** STUB: replaced by the real module. */
-export function createCiModule(_env: EmulatorEnv): EmulatorModule {
-  return { handlers: {} };
+/** Most ids one `GET /jobs/<id>,<id>...` may name. */
+export const MAX_DESCRIBED_JOBS = 10;
+
+/** The bucket the pipeline resolved from the host (always set for CI routes). */
+function bucketOf(ctx: RequestContext): BucketConfig {
+  if (!ctx.bucket) throw serviceError('NoSuchBucket', 'The specified bucket does not exist.');
+  return ctx.bucket;
+}
+
+/** The ids after `/jobs/`, without empty entries or repeats. */
+function idsOf(ctx: RequestContext): string[] {
+  const list = ctx.pathname.slice('/jobs/'.length).replace(/\/+$/, '');
+  return [...new Set(list.split(',').filter((id) => id !== ''))];
+}
+
+/** An unknown id as echoed in `NonExistJobIds`: printable and bounded, so that no path breaks the XML. */
+const echoId = (id: string): string => id.replace(/[^\x20-\x7E]/g, '').slice(0, 128);
+
+const response = (fields: Record<string, unknown>) => ({ Response: fields });
+
+/**
+ * The CI media-jobs API of a bucket's CI host (section 5): `POST /jobs` (CreateMediaJobs), `GET /jobs/<ids>`
+ * (DescribeMediaJob), `GET /jobs` (DescribeMediaJobs) and `PUT /jobs/<id>?cancel` (CancelMediaJob), with a queue,
+ * workers, the job life cycle and completion callbacks.
+ *
+ * Jobs live in memory: they are lost when the emulator stops (output objects stay in the data folder). Each bucket
+ * has one queue, `p` + 32 hex derived from its name; all buckets share the `jobs.workers` workers.
+ *
+ * Emulator choices where the service is silent:
+ * - a cancelled job sends no callback (the cancel reply is the caller's confirmation); ended jobs
+ *   (`Success`, `Failed`) send `TaskFinish`;
+ * - cancelling an unknown job, or one that is running or has ended, is a 400 `InvalidArgument`
+ *   ("The job provided can not be modified" for a known job);
+ * - ids in `GET /jobs/<ids>` that do not look like job ids are reported in `NonExistJobIds` like unknown ones.
+ */
+export function createCiModule(env: EmulatorEnv): EmulatorModule {
+  const store = new JobStore();
+  const stopping = new AbortController();
+  const callbacks = new CallbackSender(env.options.callbacks);
+  const queue = new JobQueue(
+    { workers: env.options.jobs.workers, delayMs: env.options.jobs.queueDelayMs },
+    (job) => runJob(env, job, stopping.signal, (ended) => callbacks.send(ended.id, ended.request, jobDetail(ended))),
+  );
+
+  const createMediaJobs: Handler = async (ctx) => {
+    const bucket = bucketOf(ctx);
+    const request = parseSubmission(await readJobRequestBody(ctx));
+    const job = await createJob(env, store, bucket, request);
+    store.add(job);
+    queue.enqueue(job);
+    await replyXml(ctx, 200, response({ JobsDetail: [jobDetail(job)] }));
+  };
+
+  const describeMediaJob: Handler = async (ctx) => {
+    const bucket = bucketOf(ctx);
+    const ids = idsOf(ctx);
+    if (ids.length === 0) throw serviceError('InvalidArgument', 'At least one job id is required.');
+    if (ids.length > MAX_DESCRIBED_JOBS) {
+      throw serviceError('InvalidArgument', `At most ${MAX_DESCRIBED_JOBS} job ids may be queried at once.`);
+    }
+    const found: JobsDetailNode[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const job = isJobId(id) ? store.get(bucket.name, id) : undefined;
+      if (job) found.push(jobDetail(job));
+      else missing.push(echoId(id));
+    }
+    const fields: Record<string, unknown> = {};
+    if (found.length > 0) fields['JobsDetail'] = found;
+    if (missing.length > 0) fields['NonExistJobIds'] = missing;
+    await replyXml(ctx, 200, response(fields));
+  };
+
+  const describeMediaJobs: Handler = async (ctx) => {
+    const bucket = bucketOf(ctx);
+    const { jobs, next } = store.list(parseListQuery(ctx, bucket.name));
+    const fields: Record<string, unknown> = {};
+    if (jobs.length > 0) fields['JobsDetail'] = jobs.map(jobDetail);
+    if (next) fields['NextToken'] = encodeCursor(next);
+    await replyXml(ctx, 200, response(fields));
+  };
+
+  const cancelMediaJob: Handler = async (ctx) => {
+    const bucket = bucketOf(ctx);
+    const [id, ...others] = idsOf(ctx);
+    const job = id !== undefined && others.length === 0 && isJobId(id) ? store.get(bucket.name, id) : undefined;
+    if (!job) throw serviceError('InvalidArgument', 'The job does not exist.');
+    if (job.state !== 'Submitted' || !queue.remove(job)) {
+      throw serviceError('InvalidArgument', 'The job provided can not be modified');
+    }
+    job.state = 'Cancel';
+    job.endTime = env.clock.now();
+    await reply(ctx, 200);
+  };
+
+  return {
+    handlers: {
+      CreateMediaJobs: createMediaJobs,
+      DescribeMediaJob: describeMediaJob,
+      DescribeMediaJobs: describeMediaJobs,
+      CancelMediaJob: cancelMediaJob,
+    },
+    async close() {
+      stopping.abort();
+      await queue.close();
+      await callbacks.close();
+    },
+    state() {
+      const templates = listTemplates();
+      return {
+        module: 'ci',
+        jobs: store.counts(),
+        queue: queue.state(),
+        queues: Object.fromEntries([...env.buckets.keys()].map((name) => [name, queueIdFor(name)])),
+        templates: {
+          transcode: templates.transcode.map(({ id, name }) => ({ id, name })),
+          watermark: templates.watermark.map(({ id, name }) => ({ id, name })),
+        },
+        callbacks: callbacks.state(),
+      };
+    },
+  };
 }

@@ -1,0 +1,135 @@
+import { TranscoderError } from '../../core/errors.js';
+import { parseJobRequest } from '../../core/protocol/job-request.js';
+import type { JobRequest } from '../../core/protocol/job-request-schemas.js';
+import type { EmulatorEnv } from '../env.js';
+import { serviceError } from '../errors.js';
+import type { RequestContext } from '../http/request-context.js';
+import type { BucketConfig } from '../options.js';
+import { newJobId, queueIdFor, type Job, type JobStore } from './job-store.js';
+import { transcodeTemplate, watermarkTemplate } from './templates.js';
+
+/** Largest `POST /jobs` body accepted: 1 MiB. */
+export const MAX_JOB_REQUEST_BYTES = 1024 * 1024;
+
+/** Longest error message the emulator answers with; validation messages are capped to it. */
+const MAX_MESSAGE = 1000;
+
+/**
+ * Reads a `POST /jobs` body as UTF-8 text. No body → 400 `MissingContent`; more than {@link MAX_JOB_REQUEST_BYTES}
+ * → 400 `EntityTooLarge` (the rest of the body is drained by the server's error path).
+ */
+export async function readJobRequestBody(ctx: RequestContext): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const bytes = chunk as Buffer;
+    size += bytes.length;
+    if (size > MAX_JOB_REQUEST_BYTES) {
+      throw serviceError('EntityTooLarge', `The job request body must be at most ${MAX_JOB_REQUEST_BYTES} bytes.`);
+    }
+    chunks.push(bytes);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw serviceError('MissingContent', 'The job request has no body.');
+  return text;
+}
+
+/** Keeps a message printable and short: validation messages name fields and rules, never whole inputs. */
+function sanitize(message: string): string {
+  const printable = message.replace(/[^\x20-\x7E\u00A0-\uFFFF]/g, ' ');
+  return printable.length > MAX_MESSAGE ? `${printable.slice(0, MAX_MESSAGE)}…` : printable;
+}
+
+/**
+ * Parses and validates a job request with the core's rules (the same ones the client's builders apply). Any
+ * problem, malformed XML included, is a 400 `InvalidArgument` whose message names the field and the rule.
+ */
+export function parseSubmission(body: string): JobRequest {
+  try {
+    return parseJobRequest(body);
+  } catch (error) {
+    if (error instanceof TranscoderError) throw serviceError('InvalidArgument', sanitize(error.message));
+    throw error;
+  }
+}
+
+/** `QueueType` values the emulator accepts. */
+const QUEUE_TYPES = new Set(['Common', 'SpeedTranscoding']);
+
+/**
+ * The service's checks on a parsed request, then the new job (`Submitted`, not yet stored):
+ *
+ * - `TemplateId` must be a built-in transcode template and each `WatermarkTemplateId` a built-in watermark template:
+ *   otherwise 400 `InvalidArgument` "The template … does not exist" (the reference found no `NoSuchTemplate` code in
+ *   any source, and CI reports bad parameters as `InvalidArgument`).
+ * - `Operation.Output` must name a bucket of the emulator in its region: otherwise 400 `InvalidArgument`.
+ * - `QueueId`, when given, must be the bucket's queue (one per bucket); `QueueType` must be `Common` or
+ *   `SpeedTranscoding`: otherwise 400 `InvalidArgument`.
+ * - `Input.Object` must exist in the bucket: otherwise 400 `ResourceNotFound` (the CI code for a missing input
+ *   resource); the job is not created. An input deleted after submission fails the job instead.
+ */
+export async function createJob(
+  env: EmulatorEnv,
+  store: JobStore,
+  bucket: BucketConfig,
+  request: JobRequest,
+): Promise<Job> {
+  let templateName: string | undefined;
+  let outputExtension = 'mp4';
+  if (request.Tag === 'Transcode') {
+    const operation = request.Operation;
+    const template = transcodeTemplate(operation.TemplateId);
+    if (!template) {
+      const message = `Operation.TemplateId: the template ${operation.TemplateId} does not exist.`;
+      throw serviceError('InvalidArgument', message);
+    }
+    templateName = template.name;
+    outputExtension = template.container;
+    for (const id of operation.WatermarkTemplateId ?? []) {
+      if (!watermarkTemplate(id)) {
+        const message = `Operation.WatermarkTemplateId: the watermark template ${id} does not exist.`;
+        throw serviceError('InvalidArgument', message);
+      }
+    }
+    const output = operation.Output;
+    const target = env.buckets.get(output.Bucket);
+    if (!target || target.region !== output.Region) {
+      throw serviceError(
+        'InvalidArgument',
+        `Operation.Output: the bucket ${output.Bucket} does not exist in region ${output.Region}.`,
+      );
+    }
+  }
+  const queueId = queueIdFor(bucket.name);
+  if (request.QueueId !== undefined && request.QueueId !== queueId) {
+    const message = `QueueId: the queue ${request.QueueId} does not exist; this bucket's queue is ${queueId}.`;
+    throw serviceError('InvalidArgument', message);
+  }
+  const queueType = request.QueueType ?? 'Common';
+  if (!QUEUE_TYPES.has(queueType)) {
+    throw serviceError('InvalidArgument', 'QueueType must be Common or SpeedTranscoding.');
+  }
+  if (!(await env.objects.head(bucket.name, request.Input.Object))) {
+    throw serviceError('ResourceNotFound', 'Input.Object: the input object does not exist in the bucket.');
+  }
+  return {
+    id: newJobId(),
+    bucket: bucket.name,
+    region: bucket.region,
+    seq: store.nextSeq(),
+    request,
+    level: request.Operation.JobLevel ?? 0,
+    queueId,
+    queueType,
+    creationTime: env.clock.now(),
+    templateName,
+    outputExtension,
+    state: 'Submitted',
+    progress: 0,
+    code: 'Success',
+    message: '',
+    startTime: undefined,
+    endTime: undefined,
+    result: {},
+  };
+}
