@@ -3,6 +3,7 @@
 import { createAuthorization } from '../src/core/signing/authorization.js';
 import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
 import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
+import { benchEmulatorIngest } from './emulator.js';
 import { reportSizes } from './size.js';
 import { CredentialProvider } from '../src/core/signing/credential-provider.js';
 
@@ -113,3 +114,5 @@ console.log('\nthroughput');
 for (const c of cases) await measure(c);
 console.log('\nbundle size');
 await reportSizes();
+console.log('\nemulator ingest (CRC-64 and MD5 included; client in another process)');
+await benchEmulatorIngest();
