@@ -1,14 +1,8 @@
 // The emulator section of the demo page: shows where the emulator answers, then uploads a video and follows a
 // Transcode job with the core, signing with STS credentials from the example host backend (/api/credentials).
 // Every value is written with textContent, never as markup.
-import {
-  CredentialProvider,
-  ServiceClient,
-  XhrTransport,
-  buildTranscodeJobRequest,
-  isTranscoderError,
-  parseJobsResponse,
-} from '../src/core/index.js';
+import { CredentialProvider, ServiceClient, XhrTransport, isTranscoderError, type JobsDetail } from '../src/core/index.js';
+import { pollJob, submitTranscode } from './walkthrough.js';
 
 interface HostConfig {
   bucket: string;
@@ -50,42 +44,21 @@ async function run(config: HostConfig, file: Blob, name: string): Promise<void> 
     onUploadProgress: (sent, total) => (meter.value = total ? sent / total : 1),
   });
   log(`Uploaded ${key}: ETag ${put.headers['etag'] ?? '?'}, CRC-64 ${put.headers['x-cos-hash-crc64ecma'] ?? '?'}`);
-  const submitted = await client.request({
-    service: 'ci',
-    method: 'POST',
-    pathname: '/jobs',
-    headers: { 'content-type': 'application/xml' },
-    body: buildTranscodeJobRequest({
-      Tag: 'Transcode',
-      Input: { Object: key },
-      Operation: {
-        TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
-        Output: { Region: config.region, Bucket: config.bucket, Object: `${key}.transcoded.\${ext}` },
-        DigitalWatermark: { Type: 'Text', Message: 'cos-transcoder-demo', Version: 'V1' },
-      },
-    }),
-    action: 'name/ci:CreateMediaJobs',
-    phase: 'submit',
-  });
-  let [job] = parseJobsResponse(submitted.body, 'submit').JobsDetail;
   let last = '';
-  for (let polls = 0; job && polls < 300; polls += 1) {
+  const show = (job: JobsDetail) => {
     const line = `Job ${job.JobId}: ${job.State}${job.State === 'Running' ? ` ${job.Progress ?? 0}%` : ''}`;
     if (line !== last) log((last = line));
-    if (job.State === 'Success' || job.State === 'Failed' || job.State === 'Cancel') break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const polled = await client.request({
-      service: 'ci',
-      method: 'GET',
-      pathname: `/jobs/${job.JobId}`,
-      action: 'name/ci:DescribeMediaJob',
-      phase: 'track',
-    });
-    [job] = parseJobsResponse(polled.body, 'track').JobsDetail;
-  }
-  const output = job?.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
-  if (job?.State === 'Success' && output) log(`Output: ${output}`);
-  if (job?.State === 'Failed') log(`Failed: ${job.Code ?? ''} ${job.Message ?? ''}`);
+  };
+  const submitted = await submitTranscode(client, {
+    input: key,
+    output: { region: config.region, bucket: config.bucket, object: `${key}.transcoded.\${ext}` },
+    watermark: 'cos-transcoder-demo',
+  });
+  show(submitted);
+  const job = await pollJob(client, submitted, { intervalMs: 500, timeoutMs: 300_000, onPoll: show });
+  const output = job.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
+  if (job.State === 'Success' && output) log(`Output: ${output}`);
+  if (job.State === 'Failed') log(`Failed: ${job.Code ?? ''} ${job.Message ?? ''}`);
 }
 
 /** Fills the emulator section and wires its button. */

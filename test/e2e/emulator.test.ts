@@ -2,15 +2,8 @@
 // cross-origin request, so the bucket's CORS rules, preflights and exposed headers are exercised for real. The
 // test page gets STS credentials from the example host backend (/api/credentials), as a host page would.
 import { expect } from 'chai';
-import {
-  CredentialProvider,
-  ServiceClient,
-  XhrTransport,
-  buildTranscodeJobRequest,
-  isTranscoderError,
-  parseJobsResponse,
-  type JobsDetail,
-} from '../../src/core/index.js';
+import { CredentialProvider, ServiceClient, XhrTransport, isTranscoderError } from '../../src/core/index.js';
+import { pollJob, submitTranscode } from '../../demo/walkthrough.js';
 
 interface HostConfig {
   bucket: string;
@@ -77,41 +70,18 @@ describe('emulator from Chromium (cross-origin)', () => {
       action: 'name/cos:PutObject',
       phase: 'upload',
     });
-    const submitted = await cos.request({
-      service: 'ci',
-      method: 'POST',
-      pathname: '/jobs',
-      headers: { 'content-type': 'application/xml' },
-      body: buildTranscodeJobRequest({
-        Tag: 'Transcode',
-        Input: { Object: input },
-        Operation: {
-          TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
-          Output: { Region: config.region, Bucket: config.bucket, Object: `${input}.out.\${ext}` },
-          DigitalWatermark: { Type: 'Text', Message: 'e2e-mark', Version: 'V1' },
-          UserData: '</UserData><Tag>x</Tag>',
-        },
-      }),
-      action: 'name/ci:CreateMediaJobs',
-      phase: 'submit',
+    const job = await submitTranscode(cos, {
+      input,
+      output: { region: config.region, bucket: config.bucket, object: `${input}.out.\${ext}` },
+      watermark: 'e2e-mark',
+      userData: '</UserData><Tag>x</Tag>',
     });
-    const [job] = parseJobsResponse(submitted.body, 'submit').JobsDetail;
-    expect(job?.State).to.equal('Submitted');
-    expect(job?.Operation?.UserData).to.equal('</UserData><Tag>x</Tag>');
+    expect(job.State).to.equal('Submitted');
+    expect(job.Operation?.UserData).to.equal('</UserData><Tag>x</Tag>');
 
-    let detail: JobsDetail | undefined = job;
-    const deadline = Date.now() + 8000;
-    while (detail && detail.State !== 'Success' && detail.State !== 'Failed' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const polled = await cos.request({
-        service: 'ci',
-        method: 'GET',
-        pathname: `/jobs/${job!.JobId}`,
-        action: 'name/ci:DescribeMediaJob',
-        phase: 'track',
-      });
-      detail = parseJobsResponse(polled.body, 'track').JobsDetail[0];
-    }
+    const states: string[] = [];
+    const detail = await pollJob(cos, job, { intervalMs: 100, timeoutMs: 8000, onPoll: (j) => states.push(j.State) });
+    expect(states.indexOf('Running')).to.be.lessThan(states.indexOf('Success'));
     expect(detail?.State).to.equal('Success');
     const output = detail?.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
     expect(output).to.equal(`${input}.out.mp4`);
