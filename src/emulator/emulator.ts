@@ -73,7 +73,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'cos-emulator-')) : resolve(resolved.dataDir!);
   await mkdir(dataDir, { recursive: true });
   const clock = new EmulatorClock();
-  const objects = new DiskObjectStore(dataDir);
+  const objects = new DiskObjectStore(dataDir, () => clock.now());
   await objects.init();
   const env: EmulatorEnv = {
     options: resolved,

@@ -116,6 +116,23 @@ describe('emulator: COS objects', () => {
       expect(response.headers['content-disposition']).to.equal('attachment');
     });
 
+    it('should send a UTF-8 response-content-disposition as its UTF-8 bytes', async () => {
+      await put('headers/utf8.bin', 'data');
+      const disposition = 'attachment; filename="视频 1.mp4"';
+      const response = await get('headers/utf8.bin', {}, 'GET', { 'response-content-disposition': disposition });
+      expect(response.status).to.equal(200);
+      const sent = Buffer.from(String(response.headers['content-disposition']), 'latin1').toString('utf8');
+      expect(sent).to.equal(disposition);
+    });
+
+    it('should answer a response-* parameter with a line break with 400 InvalidArgument', async () => {
+      await put('headers/crlf.bin', 'data');
+      const response = await get('headers/crlf.bin', {}, 'GET', { 'response-content-type': 'text/plain\r\nx-evil: 1' });
+      expect(response.status).to.equal(400);
+      expect(errorCode(response)).to.equal('InvalidArgument');
+      expect(response.headers['x-evil']).to.equal(undefined);
+    });
+
     it('should serve a key whose path the client encoded differently', async () => {
       await put('mixed/a b(1).txt', 'encoded');
       const target = `/${encodeKeyPath('mixed/a b(1).txt').replace('%28', '(').replace('%29', ')')}`;

@@ -5,7 +5,16 @@ import type { FaultConfig, Operation } from '../../src/emulator/faults/fault-con
 import { RandomFaultController } from '../../src/emulator/faults/fault-controller.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { readFile } from 'node:fs/promises';
-import { errorCode, permanentKeys, send, startTestEmulator, type WireResponse } from '../helpers/emulator.js';
+import { request } from 'node:http';
+import { setTimeout } from 'node:timers/promises';
+import {
+  errorCode,
+  permanentKeys,
+  send,
+  signedHeaders,
+  startTestEmulator,
+  type WireResponse,
+} from '../helpers/emulator.js';
 import { SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
 
 /** A compact trace of the decisions for a sequence of operations. */
@@ -216,6 +225,20 @@ describe('faults over HTTP', function () {
     expect(performance.now() - started).to.be.within(295, 2000);
   });
 
+  it('should drop a request delayed by latencyMs whose client went away, without processing it', async () => {
+    const key = keyOf();
+    await put(key);
+    emulator.faults.update({ rules: [{ operations: ['DeleteObject'], latencyMs: 300 }] });
+    const headers = await signedHeaders(emulator, { method: 'DELETE', path: key });
+    const client = request({ host: '127.0.0.1', port: emulator.endpoints.port, method: 'DELETE', path: key, headers });
+    client.on('error', () => undefined);
+    client.end();
+    await setTimeout(100);
+    client.destroy();
+    await setTimeout(400);
+    expect((await head(key)).status).to.equal(200);
+  });
+
   it('should pace an upload at the bandwidth', async () => {
     emulator.faults.update({ rules: [{ operations: ['PutObject'], bandwidth: 256 * 1024 }] });
     const started = performance.now();
@@ -249,6 +272,15 @@ describe('faults over HTTP', function () {
     const response = await send(emulator, { service: 'base', method: 'GET', path: '/_emulator/health' });
     const skew = Date.parse(String(response.headers['date'])) - Date.now();
     expect(skew).to.be.within(-3_602_000, -3_598_000);
+  });
+
+  it('should stamp Last-Modified with the server clock that clockOffsetSeconds moves', async () => {
+    emulator.faults.update({ clockOffsetSeconds: -600 });
+    const key = keyOf();
+    await put(key);
+    const response = await head(key);
+    const lastModified = Date.parse(String(response.headers['last-modified']));
+    expect(lastModified - Date.parse(String(response.headers['date']))).to.be.within(-2000, 1000);
   });
 
   it('should reject a request signed by the local clock as too skewed when the server is an hour behind', async () => {

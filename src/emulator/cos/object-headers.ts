@@ -88,9 +88,20 @@ export function objectHeaders(
   if (options.whole) headers['x-cos-hash-crc64ecma'] = crcHeader(object.crc64, options.corruptCrc);
   for (const [parameter, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = queryParam(ctx, parameter);
-    if (value !== undefined && value !== '') headers[name] = value;
+    if (value !== undefined && value !== '') headers[name] = overrideValue(parameter, value);
   }
   return headers;
+}
+
+/**
+ * A `response-*` value as a header value: control characters (CR, LF...) cannot be in a header and are a 400
+ * `InvalidArgument`; other characters are sent as their UTF-8 bytes (`filename="中文.mp4"`) [I].
+ */
+function overrideValue(parameter: string, value: string): string {
+  if (/[\x00-\x08\x0A-\x1F\x7F]/.test(value)) {
+    throw serviceError('InvalidArgument', `The ${parameter} parameter contains characters a header cannot carry.`);
+  }
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 /** Whether an `If-Match` / `If-None-Match` list (`"a", "b"`, `W/"a"` or `*`) names `etag`. */

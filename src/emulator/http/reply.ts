@@ -45,7 +45,12 @@ export async function reply(
   } else if (body === undefined && all['Content-Length'] === undefined) {
     all['Content-Length'] = '0';
   }
-  ctx.res.writeHead(status, all);
+  try {
+    ctx.res.writeHead(status, all);
+  } catch (error) {
+    if (body instanceof Readable) body.destroy();
+    throw error;
+  }
   if (ctx.method === 'HEAD' || body === undefined) {
     if (body instanceof Readable) body.destroy();
     ctx.res.end();

@@ -105,7 +105,7 @@ async function handle(
   ctx.operation = operation;
 
   const decision = env.faults.decide(operation);
-  if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+  if (decision.latencyMs > 0) await delay(ctx, decision.latencyMs);
   if (decision.dropBefore) {
     ctx.req.socket.destroy();
     return;
@@ -123,6 +123,30 @@ async function handle(
     }
   }
   await handler(ctx);
+}
+
+/**
+ * Waits `ms` before processing a request, unless its connection closes first (the client gave up, or the emulator
+ * is closing): then the request is dropped, and no timer outlives it.
+ */
+async function delay(ctx: RequestContext, ms: number): Promise<void> {
+  const socket = ctx.req.socket;
+  if (socket.destroyed) throw new RequestDroppedError();
+  const gone = new AbortController();
+  const abort = (): void => gone.abort();
+  socket.once('close', abort);
+  try {
+    await sleep(ms, undefined, { signal: gone.signal });
+  } catch {
+    throw new RequestDroppedError();
+  } finally {
+    socket.off('close', abort);
+  }
+}
+
+/** A request whose connection closed before it was processed: nobody is left to answer. */
+class RequestDroppedError extends Error {
+  override name = 'RequestDroppedError';
 }
 
 function fail(ctx: RequestContext, error: unknown): void {
