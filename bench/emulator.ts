@@ -1,5 +1,6 @@
 // The emulator's ingest rate: signed PUT Object and UploadPart bodies streamed to its data folder with MD5 (ETag)
 // and CRC-64 (x-cos-hash-crc64ecma) computed, from a Node client in another process over loopback. MB = 10^6 bytes.
+// The data folder is a temporary one under the OS temp folder, or BENCH_DATA_DIR (for example a tmpfs, /dev/shm).
 import { fork } from 'node:child_process';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import type { ClientJob } from './emulator-client.js';
@@ -45,8 +46,10 @@ async function initiate(emulator: Emulator, job: Omit<ClientJob, 'uploadId'>): P
 
 /** Runs the ingest cases and prints one line each. */
 export async function benchEmulatorIngest(): Promise<void> {
-  const emulator = await startEmulator();
+  const dataDir = process.env['BENCH_DATA_DIR'];
+  const emulator = await startEmulator(dataDir ? { dataDir } : {});
   try {
+    console.log(`data folder: ${emulator.dataDir}`);
     const bucket = emulator.endpoints.buckets[0]!;
     const base = {
       port: emulator.endpoints.port,

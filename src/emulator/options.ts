@@ -23,7 +23,7 @@ export const CorsRuleSchema = z.object({
   allowedMethods: z._default(z.array(z.enum(METHODS)), [...METHODS]),
   /** Request header names (any case), `*` for any, or a prefix with `*` (`x-cos-meta-*`). @default ['*'] */
   allowedHeaders: z._default(z.array(z.string()), ['*']),
-  /** Response headers scripts may read. @default {@link DEFAULT_EXPOSE_HEADERS} */
+  /** Response headers scripts may read. @default ETag, Date, Content-Length, x-cos-request-id, x-ci-request-id, x-cos-hash-crc64ecma, x-cos-version-id */
   exposeHeaders: z._default(z.array(z.string()), [...DEFAULT_EXPOSE_HEADERS]),
   /** Seconds a browser may cache a preflight. @default 600 */
   maxAgeSeconds: z._default(z.int().check(z.gte(0), z.lte(86_400)), 600),
