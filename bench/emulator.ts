@@ -2,7 +2,9 @@
 // and CRC-64 (x-cos-hash-crc64ecma) computed, from a Node client in another process over loopback. MB = 10^6 bytes.
 // The data folder is a temporary one under the OS temp folder, or BENCH_DATA_DIR (for example a tmpfs, /dev/shm).
 import { fork } from 'node:child_process';
-import { startEmulator, type Emulator } from '../src/emulator/index.js';
+import { parseInitiateMultipartUploadResult } from '../src/core/protocol/cos-document.js';
+import { createAuthorization } from '../src/core/signing/authorization.js';
+import { LoopbackTransport, startEmulator, type Emulator } from '../src/emulator/index.js';
 import type { ClientJob } from './emulator-client.js';
 
 const MiB = 1 << 20;
@@ -25,8 +27,6 @@ function runClient(job: ClientJob): Promise<number> {
 }
 
 async function initiate(emulator: Emulator, job: Omit<ClientJob, 'uploadId'>): Promise<string> {
-  const { LoopbackTransport } = await import('../src/emulator/index.js');
-  const { createAuthorization } = await import('../src/core/signing/authorization.js');
   const now = Math.floor(Date.now() / 1000);
   const url = `${emulator.endpoints.buckets[0]!.cos}/${job.key}?uploads`;
   const authorization = await createAuthorization({
@@ -39,9 +39,8 @@ async function initiate(emulator: Emulator, job: Omit<ClientJob, 'uploadId'>): P
     keyTime: { start: now - 1, end: now + 900 },
   });
   const response = await new LoopbackTransport().send({ method: 'POST', url, headers: { authorization } });
-  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(response.body)?.[1];
-  if (!uploadId) throw new Error(`Initiate failed: HTTP ${response.status}`);
-  return uploadId;
+  if (response.status !== 200) throw new Error(`Initiate failed: HTTP ${response.status}`);
+  return parseInitiateMultipartUploadResult(response.body).UploadId;
 }
 
 /** Runs the ingest cases and prints one line each. */
