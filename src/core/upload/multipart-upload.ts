@@ -1,0 +1,241 @@
+import { TranscoderError, isTranscoderError } from '../errors.js';
+import { abortError } from '../transport/delay.js';
+import { abortUpload, openSession, type MultipartSession } from './multipart-session.js';
+import { completeUpload, sendParts } from './multipart-parts.js';
+import { ProgressMeter } from './progress.js';
+import type { RunContext } from './run-context.js';
+import { putObject } from './simple-put.js';
+import { resolveUploadOptions, type MultipartUploadOptions, type UploadSettings } from './upload-options.js';
+import {
+  UPLOAD_STATUS_TRANSITIONS,
+  UploadStatus,
+  type UploadResult,
+  type UploadSnapshot,
+} from './upload-types.js';
+
+/** Receives the upload's snapshot at every change. */
+export type UploadListener = (snapshot: UploadSnapshot) => void;
+
+/**
+ * Uploads one file to COS: in one `PUT` below `multipartThreshold`, else as a multipart upload with several parts
+ * in flight. It can be paused, resumed and cancelled, resumes after a reload from its resume record, and checks
+ * the CRC-64 of every part and of the object.
+ *
+ * - Progress (`snapshot.progress`) rises smoothly and never goes back, retries included.
+ * - Requests go through the {@link ServiceClient}: expired credentials are renewed, the clock corrected, network
+ *   errors and 5xx retried; a permanent refusal (403) fails at once and stops the other parts.
+ * - Parts are `Blob.slice` views read as they are sent: memory does not grow with the file.
+ * - A failed upload keeps its resume record and server parts: `start()` again (or a new instance with the same
+ *   file and key) picks it up. `cancel()` aborts the requests and the multipart upload, and forgets the record.
+ *
+ * @example
+ * ```ts
+ * const upload = new MultipartUpload({ client, file, key: `input/${file.name}` });
+ * const stop = upload.subscribe(({ status, progress }) => render(status, progress.percent));
+ * pauseButton.onclick = () => upload.pause();
+ * const { etag, verified } = await upload.start();
+ * stop();
+ * ```
+ */
+export class MultipartUpload {
+  readonly #settings: UploadSettings;
+  readonly #meter: ProgressMeter;
+  readonly #listeners = new Set<UploadListener>();
+  #snapshot: UploadSnapshot;
+  #running: Promise<UploadResult> | undefined;
+  #run: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  #session: MultipartSession | undefined;
+  #lastProgressAt = -Infinity;
+  #progressTimer: ReturnType<typeof setTimeout> | undefined;
+  #cancelling: Promise<void> | undefined;
+
+  /** @throws {TranscoderError} `invalid-options` when an option is invalid; nothing is sent then. */
+  constructor(options: MultipartUploadOptions) {
+    this.#settings = resolveUploadOptions(options);
+    this.#meter = new ProgressMeter(this.#settings.file.size);
+    this.#snapshot = { status: UploadStatus.Idle, progress: this.#meter.snapshot() };
+    const { signal } = this.#settings;
+    if (signal?.aborted) this.#cancelling = this.cancel();
+    else signal?.addEventListener('abort', () => void this.cancel().catch(() => undefined), { once: true });
+  }
+
+  /** The status, progress and outcome now. */
+  get snapshot(): UploadSnapshot {
+    return this.#snapshot;
+  }
+
+  /** Whether the file goes up in parts. */
+  get multipart(): boolean {
+    return this.#settings.file.size >= this.#settings.multipartThreshold;
+  }
+
+  /**
+   * Calls `listener` with the snapshot at every change (status, progress at most every `progressInterval` ms).
+   * Returns the function that unsubscribes it.
+   */
+  subscribe(listener: UploadListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Starts the upload, or starts it again after a failure (resuming what the service has). Resolves with the
+   * result once the object is complete; rejects with a {@link TranscoderError} (`aborted` after a cancel).
+   * While running or paused, returns the same promise.
+   */
+  start(): Promise<UploadResult> {
+    const { status } = this.#snapshot;
+    if (this.#running && status !== UploadStatus.Failed) return this.#running;
+    if (status === UploadStatus.Cancelled) return Promise.reject(abortError(undefined, 'upload'));
+    this.#running = this.#drive();
+    return this.#running;
+  }
+
+  /** Stops sending. Acknowledged parts stay on the service; in-flight parts are sent again on {@link resume}. */
+  pause(): void {
+    if (this.#snapshot.status !== UploadStatus.Uploading) return;
+    this.#move(UploadStatus.Paused);
+    this.#run?.abort(new DOMException('Paused', 'AbortError'));
+  }
+
+  /** Continues a paused upload. */
+  resume(): void {
+    if (this.#snapshot.status !== UploadStatus.Paused) return;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * Cancels the upload: aborts the requests in flight, aborts the multipart upload on the service (its parts are
+   * deleted) and forgets the resume record. Resolves once that is done; rejects with a `phase: 'cancel'` error if
+   * the service could not be told (the record is forgotten anyway). `start()` then rejects with `aborted`.
+   */
+  cancel(): Promise<void> {
+    this.#cancelling ??= this.#cancel();
+    return this.#cancelling;
+  }
+
+  async #cancel(): Promise<void> {
+    const { status } = this.#snapshot;
+    if (status === UploadStatus.Done) return;
+    this.#move(UploadStatus.Cancelled);
+    this.#run?.abort(new DOMException('Cancelled', 'AbortError'));
+    this.#wake?.();
+    await this.#running?.catch(() => undefined);
+    const { storage } = this.#settings;
+    const session = this.#session;
+    try {
+      if (session) await abortUpload(this.#settings, session.uploadId);
+    } finally {
+      if (storage && session?.recordId !== undefined) await storage.delete(session.recordId);
+      this.#release();
+    }
+  }
+
+  async #drive(): Promise<UploadResult> {
+    this.#move(UploadStatus.Uploading);
+    for (;;) {
+      const controller = new AbortController();
+      this.#run = controller;
+      try {
+        const result = await this.#runOnce(controller.signal);
+        if (this.#snapshot.status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
+        await this.#forgetRecord();
+        this.#move(UploadStatus.Done, { result, progress: this.#meter.finished() });
+        this.#release();
+        return result;
+      } catch (caught) {
+        const status = this.#snapshot.status as UploadStatus;
+        if (status === UploadStatus.Paused) {
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+          if ((this.#snapshot.status as UploadStatus) === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
+          this.#meter.restartRate();
+          this.#move(UploadStatus.Uploading);
+          continue;
+        }
+        if (status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
+        const error = asTranscoderError(caught);
+        if (error.code === 'integrity' && error.phase === 'complete') await this.#forgetRecord();
+        this.#move(UploadStatus.Failed, { error });
+        throw error;
+      } finally {
+        this.#run = undefined;
+      }
+    }
+  }
+
+  async #runOnce(signal: AbortSignal): Promise<UploadResult> {
+    const run: RunContext = {
+      settings: this.#settings,
+      meter: this.#meter,
+      signal,
+      progressed: () => this.#progressed(),
+      completing: () => this.#move(UploadStatus.Completing),
+    };
+    if (!this.multipart) return putObject(run);
+    this.#session = await openSession(run, this.#session);
+    await sendParts(run, this.#session);
+    run.completing();
+    return completeUpload(run, this.#session);
+  }
+
+  async #forgetRecord(): Promise<void> {
+    const id = this.#session?.recordId;
+    if (id !== undefined) await this.#settings.storage?.delete(id);
+  }
+
+  /** Ends what the upload holds once it is over: the progress timer and the hasher it made. */
+  #release(): void {
+    clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+    if (this.#settings.ownsHasher) this.#settings.hasher?.close();
+  }
+
+  #progressed(): void {
+    if (this.#progressTimer !== undefined) return;
+    const wait = this.#lastProgressAt + this.#settings.progressInterval - performance.now();
+    if (wait <= 0) {
+      this.#publishProgress();
+      return;
+    }
+    this.#progressTimer = setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.#publishProgress();
+    }, wait);
+  }
+
+  #publishProgress(): void {
+    const { status } = this.#snapshot;
+    if (status !== UploadStatus.Uploading && status !== UploadStatus.Completing) return;
+    this.#lastProgressAt = performance.now();
+    this.#publish({ ...this.#snapshot, progress: this.#meter.snapshot() });
+  }
+
+  #move(status: UploadStatus, extra: Partial<Omit<UploadSnapshot, 'status'>> = {}): void {
+    const from = this.#snapshot.status;
+    if (from === status || !UPLOAD_STATUS_TRANSITIONS[from].includes(status)) return;
+    this.#publish({ status, progress: extra.progress ?? this.#meter.snapshot(), ...extra });
+  }
+
+  #publish(snapshot: UploadSnapshot): void {
+    this.#snapshot = snapshot;
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        // A listener's bug must not break the upload; report it where uncaught errors go.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** Anything thrown inside the engine, as a {@link TranscoderError}. */
+function asTranscoderError(caught: unknown): TranscoderError {
+  if (isTranscoderError(caught)) return caught;
+  return new TranscoderError('The upload failed unexpectedly', { code: 'invalid-response', phase: 'upload', cause: caught });
+}

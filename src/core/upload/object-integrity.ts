@@ -1,0 +1,49 @@
+import { TranscoderError, type Phase } from '../errors.js';
+import type { ServiceResponse } from '../transport/service-client.js';
+import { formatCrc64, parseCrc64 } from './crc64.js';
+
+/** The response header carrying the CRC-64 of what the service stored. */
+export const CRC64_HEADER = 'x-cos-hash-crc64ecma';
+
+/**
+ * Compares the service's `x-cos-hash-crc64ecma` with `local`. Returns `'match'`, `'mismatch'`, or `'unknown'` when
+ * the header is absent (not exposed by the bucket's CORS rule) or unreadable.
+ */
+export function compareCrc64(response: ServiceResponse, local: bigint): 'match' | 'mismatch' | 'unknown' {
+  const text = response.headers[CRC64_HEADER];
+  const remote = text === undefined ? undefined : parseCrc64(text.trim());
+  if (remote === undefined) return 'unknown';
+  return remote === local ? 'match' : 'mismatch';
+}
+
+/** The `integrity` error for bytes the service stored differently from what was read here. */
+export function integrityError(
+  what: string,
+  local: bigint,
+  response: ServiceResponse,
+  phase: Phase,
+  attempts = 1,
+): TranscoderError {
+  const remote = response.headers[CRC64_HEADER] ?? '';
+  return new TranscoderError(
+    `${what}: the service stored bytes whose CRC-64 (${/^\d{1,20}$/.test(remote) ? remote : 'unreadable'}) ` +
+      `differs from the file's (${formatCrc64(local)})`,
+    {
+      code: 'integrity',
+      phase,
+      status: response.status,
+      ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
+      attempts,
+    },
+  );
+}
+
+/** The `ETag` header, which the bucket's CORS rule must expose; its absence is an `invalid-response` error. */
+export function requireEtag(response: ServiceResponse, operation: string, phase: Phase): string {
+  const etag = response.headers['etag'];
+  if (etag) return etag;
+  throw new TranscoderError(
+    `${operation} answered without a readable ETag: add "ETag" to the bucket's CORS ExposeHeader`,
+    { code: 'invalid-response', phase, status: response.status },
+  );
+}
