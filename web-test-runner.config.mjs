@@ -32,19 +32,30 @@ const emulator = await spawnEmulator([
   '--job-run-ms', '300',
 ]);
 
-/** The connect-style host backend as Koa middleware (what @web/test-runner takes). */
-const host = createHostMiddleware({ endpoints: emulator.endpoints });
-const hostBackend = (ctx, next) => {
-  if (!ctx.path.startsWith('/api/')) return next();
+/**
+ * A connect-style middleware as Koa middleware (what @web/test-runner takes): it answers the request itself, or
+ * calls `next()` and Koa carries on (down to its own 404).
+ */
+const fromConnect = (middleware) => (ctx, next) => {
   ctx.respond = false;
-  return new Promise((done) => {
-    ctx.res.once('close', done);
-    host(ctx.req, ctx.res, () => {
+  return new Promise((resolve, reject) => {
+    const answered = () => resolve();
+    ctx.res.once('close', answered);
+    middleware(ctx.req, ctx.res, (error) => {
+      ctx.res.off('close', answered);
       ctx.respond = true;
-      done(next());
+      if (error) reject(error);
+      else next().then(resolve, reject);
     });
   });
 };
+
+// The example host backend twice: /api/ with credentials for the whole bucket, and /api/narrow/ with credentials
+// whose policy allows only keys under `narrow/` (tests of what a narrow policy refuses).
+const hostBackends = [
+  createHostMiddleware({ endpoints: emulator.endpoints }),
+  createHostMiddleware({ endpoints: emulator.endpoints, basePath: '/api/narrow', prefix: 'narrow/' }),
+].map(fromConnect);
 
 export default {
   port,
@@ -52,7 +63,7 @@ export default {
   nodeResolve: { exportConditions: ['development'] },
   concurrency: 2,
   // Scripted HTTP replies under /__scripted/ for the browser transport tests (test/browser/).
-  middleware: [scriptedReplies(), hostBackend],
+  middleware: [scriptedReplies(), ...hostBackends],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022' }),
     { name: 'emulator', serverStop: () => emulator.stop() },

@@ -18,6 +18,12 @@ export function emulatorPlugin(): Plugin {
       emulator = await spawnEmulator(['--port', port, '--bucket', DEMO_BUCKET, '--region', 'ap-guangzhou']);
       const { endpoints } = emulator;
       server.middlewares.use(createHostMiddleware({ endpoints }));
+      // Unknown /api/ paths are the backend's 404, not Vite's SPA fallback (index.html with 200).
+      server.middlewares.use((req, res, next) => {
+        if (req.method !== 'GET' || !req.url?.startsWith('/api/')) return next();
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ error: 'Not found' }));
+      });
       server.httpServer?.once('close', () => void emulator?.stop());
       const lines = [
         'cos-transcoder emulator (COS, CI and STS on loopback)',

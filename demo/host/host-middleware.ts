@@ -14,28 +14,39 @@ export interface HostOptions {
   prefix?: string;
   /** @default 1800 */
   durationSeconds?: number;
+  /**
+   * Where the two routes live (`${basePath}/config`, `${basePath}/credentials`), so that several instances with
+   * different prefixes can be mounted side by side. @default '/api'
+   */
+  basePath?: string;
 }
 
 type Next = (error?: unknown) => void;
 
 /**
- * Serves `GET /api/config` (bucket, region and emulator domains: no secrets) and `GET /api/credentials` (STS
- * temporary credentials in the form the widget's `getAuthorization` accepts). `?durationSeconds=` on the latter
- * asks for a shorter lifetime (tests of expiry).
+ * Serves `GET <basePath>/config` (bucket, region, prefix and emulator domains: no secrets) and
+ * `GET <basePath>/credentials` (STS temporary credentials in the form the widget's `getAuthorization` accepts, with a
+ * policy limited to `prefix`). `?durationSeconds=` on the latter asks for a shorter lifetime (tests of expiry).
+ * Every other request goes to `next()`, so that other instances (another `basePath`) and the server's own 404 see it.
+ *
+ * @example
+ * server.middlewares.use(createHostMiddleware({ endpoints }));
+ * server.middlewares.use(createHostMiddleware({ endpoints, basePath: '/api/narrow', prefix: 'narrow/' }));
  */
 export function createHostMiddleware(options: HostOptions) {
   const { endpoints } = options;
   const bucket = endpoints.buckets.find((b) => b.name === options.bucket) ?? endpoints.buckets[0];
   if (!bucket) throw new Error('The emulator has no bucket');
   const prefix = options.prefix ?? '';
+  const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
   const json = (res: ServerResponse, status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(value));
   };
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = new URL(req.url ?? '/', 'http://host.invalid');
-    if (req.method !== 'GET' || !url.pathname.startsWith('/api/')) return next();
-    if (url.pathname === '/api/config') {
+    if (req.method !== 'GET') return next();
+    if (url.pathname === `${basePath}/config`) {
       return json(res, 200, {
         bucket: bucket.name,
         region: bucket.region,
@@ -45,7 +56,7 @@ export function createHostMiddleware(options: HostOptions) {
         admin: endpoints.admin,
       });
     }
-    if (url.pathname === '/api/credentials') {
+    if (url.pathname === `${basePath}/credentials`) {
       const requested = Number(url.searchParams.get('durationSeconds') ?? options.durationSeconds ?? 1800);
       getFederationToken({
         endpoint: endpoints.sts,
@@ -67,6 +78,6 @@ export function createHostMiddleware(options: HostOptions) {
       );
       return;
     }
-    json(res, 404, { error: 'Not found' });
+    next();
   };
 }

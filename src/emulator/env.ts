@@ -89,7 +89,11 @@ export interface FaultController {
   readonly config: FaultConfig;
   /** Replaces the configuration (validated by the caller) and resets the counters and the random sequence. */
   update(config: FaultConfig): void;
-  decide(operation: Operation): FaultDecision;
+  /**
+   * The faults of one request of `operation`; `key` is the object key of a COS object request (the `prefix` of a
+   * `ListMultipartUploads`), absent for other requests, which rules with a `keyPrefix` never cover.
+   */
+  decide(operation: Operation, key?: string): FaultDecision;
   /** Whether the job about to run must fail, and how. */
   jobFailure(): ForcedJobFailure | undefined;
   /** Injections so far, per kind and operation. */

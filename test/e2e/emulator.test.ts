@@ -106,3 +106,27 @@ describe('emulator from Chromium (cross-origin)', () => {
     expect(denied).to.include({ code: 'service', status: 403, serviceCode: 'AccessDenied' });
   });
 });
+
+describe('narrow host backend (/api/narrow/)', () => {
+  const narrow = () => client(() => fetch('/api/narrow/credentials').then((r) => r.json()));
+  const put = (key: string) =>
+    narrow().request({ service: 'cos', method: 'PUT', key, body: 'x', action: 'name/cos:PutObject', phase: 'upload' });
+
+  it('should report the narrow prefix in its config', async () => {
+    const narrowConfig = (await (await fetch('/api/narrow/config')).json()) as { prefix: string };
+    expect(narrowConfig.prefix).to.equal('narrow/');
+  });
+
+  it('should give credentials that may PUT under narrow/', async () => {
+    const response = await put(`narrow/${unique('ok.bin')}`);
+    expect(response.headers['etag']).to.match(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('should give credentials that are refused outside narrow/', async () => {
+    const denied = await put(unique('outside.bin')).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(denied).to.include({ code: 'service', status: 403, serviceCode: 'AccessDenied' });
+  });
+});

@@ -15,7 +15,7 @@ import {
   startTestEmulator,
   type WireResponse,
 } from '../helpers/emulator.js';
-import { SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
+import { listJobs, SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
 
 /** A compact trace of the decisions for a sequence of operations. */
 function trace(controller: RandomFaultController, operations: readonly Operation[]): string[] {
@@ -305,5 +305,62 @@ describe('faults over HTTP', function () {
     const ended = await waitForJob(emulator, job.JobId);
     expect([ended.State, ended.Code, ended.Message]).to.deep.equal(['Failed', 'InjectedFault', 'failed on purpose']);
     expect(emulator.faults.stats()).to.deep.equal({ jobFailure: 1 });
+  });
+});
+
+describe('faults limited by keyPrefix', function () {
+  this.timeout(10_000);
+  let emulator: Emulator;
+  const keys = () => permanentKeys(emulator);
+  const put = (key: string): Promise<WireResponse> =>
+    send(emulator, { service: 'cos', method: 'PUT', path: `/${key}`, body: 'x', keys: keys() });
+  const listUploads = (prefix: string): Promise<WireResponse> =>
+    send(emulator, { service: 'cos', method: 'GET', path: '/', query: { uploads: '', prefix }, keys: keys() });
+
+  before(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterEach(() => emulator.faults.update({}));
+  after(() => emulator.close());
+
+  it('should apply a rule only to keys under its keyPrefix', () => {
+    const config: FaultConfig = { rules: [{ errorRate: 1, keyPrefix: 'narrow/' }] };
+    const controller = new RandomFaultController(config, new EmulatorClock());
+    expect(controller.decide('PutObject', 'narrow/a.bin').error?.code).to.equal('InternalError');
+    expect(controller.decide('PutObject', 'wide/narrow/a.bin').error).to.equal(undefined);
+  });
+
+  it('should never apply a rule with a keyPrefix to a request without a key', () => {
+    const controller = new RandomFaultController({ rules: [{ errorRate: 1, keyPrefix: '' }] }, new EmulatorClock());
+    expect(controller.decide('CreateMediaJobs').error).to.equal(undefined);
+    expect(controller.decide('GetFederationToken').error).to.equal(undefined);
+  });
+
+  it('should fail requests whose decoded key is under the keyPrefix and leave the others alone', async () => {
+    emulator.faults.update({ rules: [{ errorRate: 1, keyPrefix: 'faults/视频 a/' }] });
+    const statuses = [(await put('faults/视频 a/b.bin')).status, (await put('faults/视频 b/b.bin')).status];
+    expect(statuses).to.deep.equal([500, 200]);
+    expect(emulator.faults.stats()).to.deep.equal({ 'error:PutObject': 1 });
+  });
+
+  it('should match ListMultipartUploads by its prefix parameter', async () => {
+    emulator.faults.update({ rules: [{ operations: ['ListMultipartUploads'], errorRate: 1, keyPrefix: 'narrow/' }] });
+    const statuses = [(await listUploads('narrow/x/')).status, (await listUploads('other/')).status];
+    expect(statuses).to.deep.equal([500, 200]);
+  });
+
+  it('should leave CI requests alone even with an empty keyPrefix', async () => {
+    emulator.faults.update({ rules: [{ errorRate: 1, keyPrefix: '' }] });
+    expect((await listJobs(emulator, { tag: 'Transcode' })).status).to.equal(200);
+    expect((await put('faults/any.bin')).status).to.equal(500);
+  });
+
+  it('should accept a keyPrefix from the admin endpoint', async () => {
+    const rules = [{ operations: ['PutObject'], errorRate: 1, keyPrefix: 'admin/' }];
+    const body = JSON.stringify({ rules });
+    const response = await send(emulator, { service: 'base', method: 'PUT', path: '/_emulator/faults', body });
+    expect(response.status, response.text).to.equal(200);
+    expect((JSON.parse(response.text) as { config: FaultConfig }).config.rules).to.deep.equal(rules);
+    expect([(await put('admin/a.bin')).status, (await put('other/a.bin')).status]).to.deep.equal([500, 200]);
   });
 });

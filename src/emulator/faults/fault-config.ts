@@ -31,6 +31,12 @@ const rate = z.number().check(z.gte(0), z.lte(1));
 export const FaultRuleSchema = z.object({
   /** Operations the rule applies to. @default every operation */
   operations: z.optional(z.array(z.enum(OPERATIONS))),
+  /**
+   * Only COS requests whose decoded object key starts with this (for `ListMultipartUploads`, whose `prefix` query
+   * parameter does), so that concurrent tests under other keys are left alone; CI and STS requests never match a
+   * rule that names one. @default every key
+   */
+  keyPrefix: z.optional(z.string().check(z.maxLength(1024))),
   /** Share of requests answered with `error` instead of being processed. */
   errorRate: z.optional(rate),
   /** The injected error: 500 `InternalError` or 503 `SlowDown` (with `Retry-After: 1`). @default 'InternalError' */

@@ -37,6 +37,7 @@ function injectedError(code: FaultRule['error']): EmulatorError {
 interface RuleState {
   rule: FaultRule;
   operations?: ReadonlySet<Operation>;
+  keyPrefix?: string;
   remaining: number;
   bucket?: TokenBucket;
 }
@@ -46,7 +47,10 @@ interface RuleState {
  * the same seed and the same sequence of requests is replayed exactly. Requests and jobs draw from two separate
  * sequences, so that job scheduling never changes which requests fail.
  *
- * For each rule that covers the operation, in order: `dropBeforeRate`, then `errorRate`, then `dropAfterRate`, then
+ * A rule covers a request when it names its operation (or none) and, if it has a `keyPrefix`, when the request's
+ * key starts with it; a request without a key (CI, STS) is covered only by rules without one.
+ *
+ * For each rule that covers the request, in order: `dropBeforeRate`, then `errorRate`, then `dropAfterRate`, then
  * (for {@link CRC_OPERATIONS}) `corruptCrcRate`; the first that fires decides the request's fate, and later ones
  * (in this rule or the next) are not drawn, because they could not be seen. Each of these injections counts against
  * the rule's `limit`; an exhausted rule injects no more. `latencyMs` (summed over the rules) and `bandwidth` (one
@@ -85,6 +89,7 @@ export class RandomFaultController implements FaultController {
     this.rules = (config.rules ?? []).map((rule) => {
       const state: RuleState = { rule, remaining: rule.limit ?? DEFAULT_FAULT_LIMIT };
       if (rule.operations) state.operations = new Set(rule.operations);
+      if (rule.keyPrefix !== undefined) state.keyPrefix = rule.keyPrefix;
       if (rule.bandwidth !== undefined) state.bucket = new TokenBucket(rule.bandwidth);
       return state;
     });
@@ -92,13 +97,17 @@ export class RandomFaultController implements FaultController {
     this.clock.offsetSeconds = config.clockOffsetSeconds ?? 0;
   }
 
-  /** The faults of one request of `operation`. */
-  decide(operation: Operation): FaultDecision {
+  /**
+   * The faults of one request of `operation`; `key` is the decoded object key of a COS object request (the `prefix`
+   * query parameter of a `ListMultipartUploads`), absent for CI and STS requests.
+   */
+  decide(operation: Operation, key?: string): FaultDecision {
     const decision: FaultDecision = { dropBefore: false, dropAfter: false, corruptCrc: false, latencyMs: 0 };
     const buckets: TokenBucket[] = [];
     let decided = false;
     for (const state of this.rules) {
       if (state.operations && !state.operations.has(operation)) continue;
+      if (state.keyPrefix !== undefined && (key === undefined || !key.startsWith(state.keyPrefix))) continue;
       const { rule } = state;
       if (rule.latencyMs) {
         decision.latencyMs += rule.latencyMs;

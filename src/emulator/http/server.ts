@@ -9,7 +9,7 @@ import { corsReplyHeaders, preflightHeaders } from './cors.js';
 import { routeHost, type Route } from './host-routing.js';
 import { ACTIONS, identifyOperation, resourceOf } from './operations.js';
 import { newRequestId, reply, replyError, replyJson } from './reply.js';
-import { header, type RequestContext } from './request-context.js';
+import { header, objectKey, type RequestContext } from './request-context.js';
 
 const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
 
@@ -104,7 +104,7 @@ async function handle(
   }
   ctx.operation = operation;
 
-  const decision = env.faults.decide(operation);
+  const decision = env.faults.decide(operation, faultKey(ctx, operation));
   if (decision.latencyMs > 0) await delay(ctx, decision.latencyMs);
   if (decision.dropBefore) {
     ctx.req.socket.destroy();
@@ -123,6 +123,12 @@ async function handle(
     }
   }
   await handler(ctx);
+}
+
+/** The key fault rules' `keyPrefix` is matched against: COS requests only, a listing's `prefix` for a listing. */
+function faultKey(ctx: RequestContext, operation: Operation): string | undefined {
+  if (ctx.route.kind !== 'cos') return undefined;
+  return operation === 'ListMultipartUploads' ? (ctx.query.get('prefix') ?? '') : objectKey(ctx);
 }
 
 /**
