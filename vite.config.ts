@@ -14,6 +14,8 @@ const external = (id: string): boolean =>
 export default defineConfig({
   // `npm start` serves index.html (the demo page) from the project root.
   root: '.',
+  // Asset URLs in the library (the CRC-64 worker) relative to the module that loads them, not to a site root.
+  base: './',
   server: { host: '127.0.0.1', port: 5173 },
   // The dev server starts the local emulator and the example host backend (/api/credentials).
   plugins: [emulatorPlugin()],

@@ -135,3 +135,39 @@ export { DEFAULT_RETRY, isRetryableError } from './transport/retry.js';
 export type { RetryOptions, RetryPolicy, RetryRequestInfo, ShouldRetryState } from './transport/retry.js';
 export { ServiceClient } from './transport/service-client.js';
 export type { ServiceClientOptions, ServiceRequest, ServiceResponse } from './transport/service-client.js';
+
+// Upload
+export { MultipartUpload } from './upload/multipart-upload.js';
+export type { UploadListener } from './upload/multipart-upload.js';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MULTIPART_THRESHOLD,
+  MAX_KEY_BYTES,
+} from './upload/upload-options.js';
+export type { MultipartUploadOptions } from './upload/upload-options.js';
+export { UPLOAD_STATUS_TRANSITIONS, UploadStatus } from './upload/upload-types.js';
+export type { UploadResult, UploadSnapshot } from './upload/upload-types.js';
+export type { UploadProgress } from './upload/progress.js';
+export {
+  DEFAULT_PART_SIZE,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MAX_PART_SIZE,
+  MIN_PART_SIZE,
+  planPartSize,
+  planParts,
+} from './upload/part-plan.js';
+export type { PlannedPart } from './upload/part-plan.js';
+export {
+  DEFAULT_RESUME_TTL_MS,
+  LocalStorageResumeStore,
+  MemoryResumeStore,
+  ResumeRecordSchema,
+  defaultResumeStore,
+  resumeRecordId,
+} from './upload/resume-store.js';
+export type { LocalStorageResumeStoreOptions, ResumeRecord, ResumeStore } from './upload/resume-store.js';
+export { fileFingerprint } from './upload/fingerprint.js';
+export { createCrc64Hasher } from './upload/crc64-hasher.js';
+export type { Crc64Hasher, Crc64HasherOptions } from './upload/crc64-hasher.js';
+export { Crc64, crc64, crc64Combine, formatCrc64, parseCrc64 } from './upload/crc64.js';

@@ -1,0 +1,202 @@
+import { expect } from 'chai';
+import { Crc64, crc64, formatCrc64 } from '../../src/core/upload/crc64.js';
+import { createCrc64Hasher, type Crc64Hasher } from '../../src/core/upload/crc64-hasher.js';
+import type { Crc64Reply, Crc64Request } from '../../src/core/upload/crc64-worker.js';
+import { rejection } from '../helpers/expect-error.js';
+import { scripted } from './scripted-server.js';
+
+const MiB = 1024 * 1024;
+const workerUrl = new URL('../../src/core/upload/crc64-worker.ts', import.meta.url);
+
+/** Deterministic pseudo-random bytes (xorshift32, a word at a time). */
+function randomBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i += 1) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return new Uint8Array(words.buffer, 0, length);
+}
+
+/** Counts the `Crc64.update` calls made in this realm (the page), until `restore()`. */
+function countMainThreadUpdates(): { readonly calls: number; restore(): void } {
+  const update = Crc64.prototype.update;
+  let calls = 0;
+  Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
+    calls += 1;
+    return update.call(this, bytes);
+  };
+  return {
+    get calls() {
+      return calls;
+    },
+    restore() {
+      Crc64.prototype.update = update;
+    },
+  };
+}
+
+/** The next `count` replies of `worker`, failing after `ms`. */
+function replies(worker: Worker, count: number, ms = 5000): Promise<Crc64Reply[]> {
+  return new Promise((resolve, reject) => {
+    const received: Crc64Reply[] = [];
+    const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${count} replies`)), ms);
+    worker.addEventListener('message', (event: MessageEvent<Crc64Reply>) => {
+      received.push(event.data);
+      if (received.length === count) {
+        clearTimeout(timer);
+        resolve(received);
+      }
+    });
+  });
+}
+
+let hashers: Crc64Hasher[] = [];
+let workers: Worker[] = [];
+let counter: ReturnType<typeof countMainThreadUpdates> | undefined;
+const hasherOf = (...args: Parameters<typeof createCrc64Hasher>): Crc64Hasher => {
+  const hasher = createCrc64Hasher(...args);
+  hashers.push(hasher);
+  return hasher;
+};
+const workerAt = (url: URL | string, options?: WorkerOptions): Worker => {
+  const worker = new Worker(url, options);
+  workers.push(worker);
+  return worker;
+};
+
+afterEach(() => {
+  counter?.restore();
+  counter = undefined;
+  for (const hasher of hashers) hasher.close();
+  for (const worker of workers) worker.terminate();
+  hashers = [];
+  workers = [];
+});
+
+describe('createCrc64Hasher in a browser', () => {
+  it('should hash in its worker, computing nothing on the main thread', async () => {
+    const hasher = hasherOf();
+    counter = countMainThreadUpdates();
+    const bytes = randomBytes(4 * MiB + 1, 1);
+    const crc = await hasher.hash(new Blob([bytes]));
+    expect(counter.calls).to.equal(0);
+    counter.restore();
+    expect(crc).to.equal(crc64(bytes));
+    expect(hasher.offMainThread).to.equal(true);
+  });
+
+  it('should start a new worker for a hash after close()', async () => {
+    let started = 0;
+    const hasher = hasherOf({
+      createWorker: () => {
+        started += 1;
+        return workerAt(workerUrl, { type: 'module' });
+      },
+    });
+    await hasher.hash(new Blob(['first']));
+    hasher.close();
+    expect(hasher.offMainThread).to.equal(false);
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(11051210869376104954n);
+    expect(hasher.offMainThread).to.equal(true);
+    expect(started).to.equal(2);
+  });
+
+  it('should fall back to the main thread when the worker cannot be created', async () => {
+    let attempts = 0;
+    const hasher = hasherOf({
+      createWorker: () => {
+        attempts += 1;
+        // A worker script on another origin: the constructor throws a SecurityError, as under a strict CSP.
+        return workerAt(scripted({ text: '' }, 'worker.js'), { type: 'module' });
+      },
+    });
+    counter = countMainThreadUpdates();
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(11051210869376104954n);
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(11051210869376104954n);
+    expect(counter.calls).to.be.greaterThan(0);
+    expect(hasher.offMainThread).to.equal(false);
+    expect(attempts).to.equal(1);
+  });
+
+  it('should answer every pending hash on the main thread when the worker fails to load', async () => {
+    let attempts = 0;
+    const hasher = hasherOf({
+      createWorker: () => {
+        attempts += 1;
+        // What a single-page app's server sends for a file it does not have: its HTML page, which no worker runs.
+        const page = new URLSearchParams({ text: '<!doctype html><title>App</title>', 'h.content-type': 'text/html' });
+        return workerAt(new URL(`/__scripted/crc64-worker.js?${page}`, location.href), { type: 'module' });
+      },
+    });
+    const parts = [2 * MiB, 7, 0].map((size, i) => randomBytes(size, 20 + i));
+    const crcs = await Promise.all(parts.map((part) => hasher.hash(new Blob([part]))));
+    expect(crcs).to.deep.equal(parts.map((part) => crc64(part)));
+    expect(hasher.offMainThread).to.equal(false);
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(11051210869376104954n);
+    expect(attempts).to.equal(1);
+  });
+
+  it('should answer on the main thread the hashes of a worker that crashes', async () => {
+    const crashing = URL.createObjectURL(
+      new Blob(['onmessage = () => { throw new Error("boom"); };'], { type: 'text/javascript' }),
+    );
+    const hasher = hasherOf({ createWorker: () => workerAt(crashing) });
+    const parts = [MiB + 3, 5].map((size, i) => randomBytes(size, 30 + i));
+    const crcs = await Promise.all(parts.map((part) => hasher.hash(new Blob([part]))));
+    URL.revokeObjectURL(crashing);
+    expect(crcs).to.deep.equal(parts.map((part) => crc64(part)));
+    expect(hasher.offMainThread).to.equal(false);
+  });
+
+  it('should tell the worker to cancel a hash whose signal aborts', async () => {
+    const sent: Crc64Request[] = [];
+    const hasher = hasherOf({
+      createWorker: () => {
+        const worker = workerAt(workerUrl, { type: 'module' });
+        const post = worker.postMessage.bind(worker) as (message: unknown) => void;
+        worker.postMessage = (message: Crc64Request) => {
+          sent.push(message);
+          post(message);
+        };
+        return worker;
+      },
+    });
+    const controller = new AbortController();
+    const aborted = rejection(hasher.hash(new Blob([randomBytes(8 * MiB, 2)]), controller.signal));
+    controller.abort();
+    expect((await aborted).code).to.equal('aborted');
+    const transcript = sent.map((message) => ('cancel' in message ? `cancel ${message.cancel}` : `job ${message.id}`));
+    expect(transcript).to.deep.equal(['job 1', 'cancel 1']);
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(11051210869376104954n);
+  });
+});
+
+describe('crc64-worker', () => {
+  it('should answer jobs in the order posted, with decimal CRCs', async () => {
+    const worker = workerAt(workerUrl, { type: 'module' });
+    const parts = [3 * MiB, 10, 0].map((size, i) => randomBytes(size, 40 + i));
+    const answered = replies(worker, parts.length);
+    parts.forEach((part, i) => worker.postMessage({ id: 100 + i, blob: new Blob([part]) } satisfies Crc64Request));
+    expect(await answered).to.deep.equal(parts.map((part, i) => ({ id: 100 + i, crc: formatCrc64(crc64(part)) })));
+  });
+
+  it('should not answer a cancelled job, and go on with the next', async () => {
+    const worker = workerAt(workerUrl, { type: 'module' });
+    const answered = replies(worker, 2);
+    const post = (request: Crc64Request): void => worker.postMessage(request);
+    post({ id: 1, blob: new Blob([randomBytes(16 * MiB, 3)]) });
+    post({ id: 2, blob: new Blob([randomBytes(MiB, 4)]) });
+    post({ id: 3, blob: new Blob(['123456789']) });
+    post({ cancel: 1 });
+    post({ cancel: 2 });
+    post({ id: 4, blob: new Blob(['']) });
+    expect(await answered).to.deep.equal([
+      { id: 3, crc: '11051210869376104954' },
+      { id: 4, crc: '0' },
+    ]);
+  });
+});
