@@ -45,6 +45,8 @@ export class MultipartUpload {
   #running: Promise<UploadResult> | undefined;
   #run: AbortController | undefined;
   #wake: (() => void) | undefined;
+  /** A resume that came while the paused run was still stopping: the run continues as soon as it has stopped. */
+  #resumeRequested = false;
   #session: MultipartSession | undefined;
   #lastProgressAt = -Infinity;
   #progressTimer: ReturnType<typeof setTimeout> | undefined;
@@ -94,7 +96,11 @@ export class MultipartUpload {
 
   /** Stops sending. Acknowledged parts stay on the service; in-flight parts are sent again on {@link resume}. */
   pause(): void {
-    if (this.#snapshot.status !== UploadStatus.Uploading) return;
+    const { status } = this.#snapshot;
+    if (status === UploadStatus.Paused) this.#resumeRequested = false;
+    if (status !== UploadStatus.Uploading) return;
+    // Nothing moves while paused: the rate published with the pause is 0, not the last few seconds'.
+    this.#meter.restartRate();
     this.#move(UploadStatus.Paused);
     this.#run?.abort(new DOMException('Paused', 'AbortError'));
   }
@@ -104,7 +110,8 @@ export class MultipartUpload {
     if (this.#snapshot.status !== UploadStatus.Paused) return;
     const wake = this.#wake;
     this.#wake = undefined;
-    wake?.();
+    if (wake) wake();
+    else this.#resumeRequested = true;
   }
 
   /**
@@ -149,7 +156,8 @@ export class MultipartUpload {
       } catch (caught) {
         const status = this.#snapshot.status as UploadStatus;
         if (status === UploadStatus.Paused) {
-          await new Promise<void>((resolve) => (this.#wake = resolve));
+          if (!this.#resumeRequested) await new Promise<void>((resolve) => (this.#wake = resolve));
+          this.#resumeRequested = false;
           if ((this.#snapshot.status as UploadStatus) === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
           this.#meter.restartRate();
           this.#move(UploadStatus.Uploading);
@@ -157,7 +165,11 @@ export class MultipartUpload {
         }
         if (status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
         const error = asTranscoderError(caught);
-        if (error.code === 'integrity' && error.phase === 'complete') await this.#forgetRecord();
+        if (error.code === 'integrity' && error.phase === 'complete') {
+          // The upload id is spent (the service assembled a wrong object): a new start() uploads afresh.
+          await this.#forgetRecord();
+          this.#session = undefined;
+        }
         this.#move(UploadStatus.Failed, { error });
         throw error;
       } finally {
