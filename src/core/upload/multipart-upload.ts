@@ -25,6 +25,7 @@ export type UploadListener = (snapshot: UploadSnapshot) => void;
  * - Requests go through the {@link ServiceClient}: expired credentials are renewed, the clock corrected, network
  *   errors and 5xx retried; a permanent refusal (403) fails at once and stops the other parts.
  * - Parts are `Blob.slice` views read as they are sent: memory does not grow with the file.
+ * - When retries run out while the browser is offline, the upload waits for the `online` event and goes on.
  * - A failed upload keeps its resume record and server parts: `start()` again (or a new instance with the same
  *   file and key) picks it up. `cancel()` aborts the requests and the multipart upload, and forgets the record.
  *
@@ -154,6 +155,11 @@ export class MultipartUpload {
         this.#release();
         return result;
       } catch (caught) {
+        if (this.#snapshot.status === UploadStatus.Uploading && isTranscoderError(caught) && caught.retryable && isOffline()) {
+          // Retries ran out because the device is offline: wait for the network instead of failing.
+          await this.#untilOnline();
+          if ((this.#snapshot.status as UploadStatus) === UploadStatus.Uploading) continue;
+        }
         const status = this.#snapshot.status as UploadStatus;
         if (status === UploadStatus.Paused) {
           if (!this.#resumeRequested) await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -176,6 +182,21 @@ export class MultipartUpload {
         this.#run = undefined;
       }
     }
+  }
+
+  /** Resolves when the browser is back online, or when a pause or cancel aborts the wait. */
+  #untilOnline(): Promise<void> {
+    const controller = new AbortController();
+    this.#run = controller;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        globalThis.removeEventListener('online', done);
+        controller.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      globalThis.addEventListener('online', done);
+      controller.signal.addEventListener('abort', done);
+    });
   }
 
   async #runOnce(signal: AbortSignal): Promise<UploadResult> {
@@ -245,6 +266,12 @@ export class MultipartUpload {
     }
   }
 }
+
+/** Whether a browser says it has no network (never true in Node, which has no `online` event). */
+const isOffline = (): boolean =>
+  typeof navigator !== 'undefined' &&
+  navigator.onLine === false &&
+  typeof globalThis.addEventListener === 'function';
 
 /** Anything thrown inside the engine, as a {@link TranscoderError}. */
 function asTranscoderError(caught: unknown): TranscoderError {
