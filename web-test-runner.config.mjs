@@ -24,6 +24,7 @@ const origin = `http://localhost:${port}`;
 // its command line as users start it, with the example host backend (STS credentials) mounted under /api/.
 const { spawnEmulator } = await tsImport('./demo/host/emulator-process.ts', import.meta.url);
 const { createHostMiddleware } = await tsImport('./demo/host/host-middleware.ts', import.meta.url);
+const { createVerifyObjectMiddleware } = await tsImport('./test/helpers/verify-object-middleware.ts', import.meta.url);
 const emulator = await spawnEmulator([
   '--port', '0',
   '--bucket', 'examplebucket-1250000000',
@@ -56,6 +57,8 @@ const hostBackends = [
   createHostMiddleware({ endpoints: emulator.endpoints }),
   createHostMiddleware({ endpoints: emulator.endpoints, basePath: '/api/narrow', prefix: 'narrow/' }),
 ].map(fromConnect);
+// GET /__verify/object?key= -> { size, sha256 } of a stored object, read in Node (tests of byte-identical uploads).
+const verifyObject = fromConnect(createVerifyObjectMiddleware(emulator.endpoints));
 
 export default {
   port,
@@ -63,7 +66,7 @@ export default {
   nodeResolve: { exportConditions: ['development'] },
   concurrency: 2,
   // Scripted HTTP replies under /__scripted/ for the browser transport tests (test/browser/).
-  middleware: [scriptedReplies(), ...hostBackends],
+  middleware: [scriptedReplies(), ...hostBackends, verifyObject],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022' }),
     { name: 'emulator', serverStop: () => emulator.stop() },

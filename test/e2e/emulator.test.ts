@@ -4,15 +4,7 @@
 import { expect } from 'chai';
 import { CredentialProvider, ServiceClient, XhrTransport, isTranscoderError } from '../../src/core/index.js';
 import { pollJob, submitTranscode } from '../../demo/walkthrough.js';
-
-interface HostConfig {
-  bucket: string;
-  region: string;
-  protocol: 'http';
-  domains: { cos: string; ci: string };
-}
-
-const config = (await (await fetch('/api/config')).json()) as HostConfig;
+import { config } from './host-config.js';
 
 function client(getAuthorization = () => fetch('/api/credentials').then((r) => r.json())) {
   return new ServiceClient({
