@@ -5,6 +5,7 @@ import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
 import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
 import { benchEmulatorIngest } from './emulator.js';
 import { reportSizes } from './size.js';
+import { benchBrowserUpload } from './upload-browser.js';
 import { CredentialProvider } from '../src/core/signing/credential-provider.js';
 
 const FINISHED_JOB = `<Response><JobsDetail><Code>Success</Code><Message/><JobId>j8d121820f5e411ec926ef19d53ba9c6f</JobId>
@@ -116,3 +117,4 @@ console.log('\nbundle size');
 await reportSizes();
 console.log('\nemulator ingest (CRC-64 and MD5 included; client in another process)');
 await benchEmulatorIngest();
+await benchBrowserUpload();

@@ -33,14 +33,16 @@ export function spawnEmulator(args: readonly string[]): Promise<EmulatorProcess>
       void stop();
       reject(new Error('The emulator printed no endpoints within 20 s'));
     }, 20_000);
-    child.once('exit', (code) => {
+    const exitedEarly = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`The emulator exited with code ${String(code)} before it started`));
-    });
+    };
+    child.once('exit', exitedEarly);
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      // Only this handler: `stop()` waits on another 'exit' listener.
+      child.off('exit', exitedEarly);
       try {
         resolve({ endpoints: JSON.parse(line) as EmulatorEndpoints, stop });
       } catch (error) {
