@@ -44,7 +44,9 @@ function replies(worker: Worker, count: number, ms = 5000): Promise<Crc64Reply[]
   return new Promise((resolve, reject) => {
     const received: Crc64Reply[] = [];
     const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${count} replies`)), ms);
-    worker.addEventListener('message', (event: MessageEvent<Crc64Reply>) => {
+    worker.addEventListener('message', (event: MessageEvent<Crc64Reply | { ready: true }>) => {
+      // The worker says it loaded first; only job replies are counted.
+      if ('ready' in event.data) return;
       received.push(event.data);
       if (received.length === count) {
         clearTimeout(timer);
@@ -152,6 +154,15 @@ describe('createCrc64Hasher in a browser', () => {
     expect(hasher.offMainThread).to.equal(false);
   });
 
+  it('should fall back to the main thread when the worker never says it loaded', async () => {
+    const silent = URL.createObjectURL(new Blob(['/* never answers */'], { type: 'text/javascript' }));
+    const hasher = hasherOf({ createWorker: () => new Worker(silent), readyTimeout: 100 });
+    const crc = await hasher.hash(new Blob(['123456789']));
+    URL.revokeObjectURL(silent);
+    expect(crc).to.equal(11051210869376104954n);
+    expect(hasher.offMainThread).to.equal(false);
+  });
+
   it('should tell the worker to cancel a hash whose signal aborts', async () => {
     const sent: Crc64Request[] = [];
     const hasher = hasherOf({
@@ -176,6 +187,15 @@ describe('createCrc64Hasher in a browser', () => {
 });
 
 describe('crc64-worker', () => {
+  it('should say it is ready once loaded', async () => {
+    const worker = workerAt(workerUrl, { type: 'module' });
+    const first = await new Promise<unknown>((resolve) =>
+      worker.addEventListener('message', (event) => resolve(event.data), { once: true }),
+    );
+    worker.terminate();
+    expect(first).to.deep.equal({ ready: true });
+  });
+
   it('should answer jobs in the order posted, with decimal CRCs', async () => {
     const worker = workerAt(workerUrl, { type: 'module' });
     const parts = [3 * MiB, 10, 0].map((size, i) => randomBytes(size, 40 + i));

@@ -1,6 +1,6 @@
 import { TranscoderError } from '../errors.js';
 import { abortError } from '../transport/delay.js';
-import { Crc64 } from './crc64.js';
+import { Crc64, parseCrc64 } from './crc64.js';
 import type { Crc64Reply, Crc64Request } from './crc64-worker.js';
 
 /**
@@ -29,8 +29,8 @@ export interface Crc64Hasher {
    */
   readonly offMainThread: boolean;
   /**
-   * Terminates the worker. Hashes still pending in it are finished on the main thread (none is lost; abort their
-   * signals to drop them), and a later {@link Crc64Hasher.hash} starts a new worker. Idempotent.
+   * Terminates the worker. Hashes still pending in it are finished on the main thread, one at a time (none is lost;
+   * abort their signals to drop them), and a later {@link Crc64Hasher.hash} starts a new worker. Idempotent.
    */
   close(): void;
 }
@@ -45,10 +45,17 @@ export interface Crc64HasherOptions {
    * @default a module worker from `./crc64-worker.js` next to this module
    */
   createWorker?: () => Worker;
+  /**
+   * Milliseconds a new worker has to say it loaded before hashing falls back to the main thread: a script fetch
+   * that stalls (a proxy, a service worker) must not leave every hash, and the upload behind it, waiting forever.
+   * @default 5000
+   */
+  readyTimeout?: number;
 }
 
 /** Bytes read per step on the main thread: large enough to amortise the read, small enough to bound memory. */
 const SLICE_BYTES = 1024 * 1024;
+const DEFAULT_READY_TIMEOUT = 5000;
 
 /** One `hash()` call until it settles. */
 interface Job {
@@ -88,15 +95,24 @@ const isReply = (data: unknown): data is Crc64Reply =>
   typeof (data as { id?: unknown }).id === 'number' &&
   (typeof (data as { crc?: unknown }).crc === 'string' || typeof (data as { error?: unknown }).error === 'string');
 
+const isReady = (data: unknown): boolean =>
+  typeof data === 'object' && data !== null && (data as { ready?: unknown }).ready === true;
+
 class WorkerCrc64Hasher implements Crc64Hasher {
   /** How to get a worker; `undefined` once hashing stays on the main thread for good. */
   #createWorker: (() => Worker) | undefined;
   #worker: Worker | undefined;
   /** Jobs posted to the current worker and not answered yet. */
   readonly #posted = new Map<number, Job>();
+  /** Jobs waiting for the main thread, which hashes one at a time (as the worker does) to bound memory. */
+  readonly #local: Job[] = [];
+  #localRunning = false;
+  #readyTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #readyTimeout: number;
   #nextId = 0;
 
   constructor(options: Crc64HasherOptions) {
+    this.#readyTimeout = options.readyTimeout ?? DEFAULT_READY_TIMEOUT;
     if (options.worker === false) return;
     if (options.createWorker) this.#createWorker = options.createWorker;
     else if (typeof Worker === 'function') this.#createWorker = startWorker;
@@ -144,6 +160,7 @@ class WorkerCrc64Hasher implements Crc64Hasher {
   close(): void {
     const worker = this.#worker;
     if (!worker) return;
+    clearTimeout(this.#readyTimer);
     worker.terminate();
     this.#worker = undefined;
     this.#rescue();
@@ -163,8 +180,13 @@ class WorkerCrc64Hasher implements Crc64Hasher {
       return undefined;
     }
     worker.addEventListener('message', (event: MessageEvent<unknown>) => {
-      if (worker === this.#worker) this.#onReply(event.data);
+      if (worker !== this.#worker) return;
+      clearTimeout(this.#readyTimer);
+      if (!isReady(event.data)) this.#onReply(event.data);
     });
+    this.#readyTimer = setTimeout(() => {
+      if (worker === this.#worker) this.#fallBack();
+    }, this.#readyTimeout);
     const onFailure = (event: Event): void => {
       // Handled here by falling back, so the browser need not report it as uncaught.
       event.preventDefault();
@@ -181,12 +203,14 @@ class WorkerCrc64Hasher implements Crc64Hasher {
     const job = this.#posted.get(reply.id);
     if (!job) return;
     this.#posted.delete(reply.id);
-    if ('crc' in reply) job.resolve(BigInt(reply.crc));
-    else job.reject(readError(new Error(reply.error)));
+    const crc = 'crc' in reply ? parseCrc64(reply.crc) : undefined;
+    if (crc !== undefined) job.resolve(crc);
+    else job.reject(readError(new Error('error' in reply ? reply.error : 'The worker answered an invalid CRC')));
   }
 
   /** The worker failed to load, threw, or could not pass a message: stay on the main thread from now on. */
   #fallBack(): void {
+    clearTimeout(this.#readyTimer);
     this.#worker?.terminate();
     this.#worker = undefined;
     this.#createWorker = undefined;
@@ -201,11 +225,21 @@ class WorkerCrc64Hasher implements Crc64Hasher {
   }
 
   async #hashOnMainThread(job: Job): Promise<void> {
+    this.#local.push(job);
+    if (this.#localRunning) return;
+    this.#localRunning = true;
     try {
-      const crc = await hashOnThisThread(job);
-      if (crc !== undefined) job.resolve(crc);
-    } catch (error) {
-      job.reject(readError(error));
+      for (let next = this.#local.shift(); next; next = this.#local.shift()) {
+        if (next.settled) continue;
+        try {
+          const crc = await hashOnThisThread(next);
+          if (crc !== undefined) next.resolve(crc);
+        } catch (error) {
+          next.reject(readError(error));
+        }
+      }
+    } finally {
+      this.#localRunning = false;
     }
   }
 }

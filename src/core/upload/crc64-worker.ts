@@ -33,7 +33,7 @@ export type Crc64Reply = { id: number; crc: string } | { id: number; error: stri
 /** The parts of `DedicatedWorkerGlobalScope` used here (the project compiles against the DOM library). */
 interface WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<Crc64Request>) => void): void;
-  postMessage(message: Crc64Reply): void;
+  postMessage(message: Crc64Reply | { ready: true }): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -117,3 +117,6 @@ scope.addEventListener('message', (event) => {
   queue.push(request);
   if (current === undefined) void drain();
 });
+
+/** Tells the page the worker loaded: until then, the page is ready to fall back to hashing on its own thread. */
+scope.postMessage({ ready: true });
