@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SkewCorrectedClock } from '../../src/core/transport/clock.js';
 import { createCrc64Hasher } from '../../src/core/upload/crc64-hasher.js';
 import { crc64, formatCrc64 } from '../../src/core/upload/crc64.js';
-import { fileFingerprint } from '../../src/core/upload/fingerprint.js';
+import { uploadFingerprint } from '../../src/core/upload/multipart-session.js';
 import { MultipartUpload } from '../../src/core/upload/multipart-upload.js';
 import { MemoryResumeStore, resumeRecordId, type ResumeRecord } from '../../src/core/upload/resume-store.js';
 import type { MultipartUploadOptions } from '../../src/core/upload/upload-options.js';
@@ -103,16 +103,20 @@ export function uploadSetup(options: UploadSetupOptions = {}) {
   return { transport, client, authorizer, file, data, storage, upload, snapshots, makeUpload };
 }
 
+/** The engine's fingerprint of an upload of `file` with no headers but its Content-Type (the file's type). */
+const fingerprintOf = (file: Blob): Promise<string> =>
+  uploadFingerprint(file, { 'content-type': file.type || 'application/octet-stream' });
+
 /** The id under which the engine keeps the resume record of `file` at {@link KEY}. */
 export async function recordIdOf(file: Blob, key = KEY): Promise<string> {
-  return resumeRecordId({ bucket: BUCKET, region: REGION, key, fingerprint: await fileFingerprint(file) });
+  return resumeRecordId({ bucket: BUCKET, region: REGION, key, fingerprint: await fingerprintOf(file) });
 }
 
 /** The resume record the engine would have saved for `file` after initiating {@link UPLOAD_ID}. */
 export async function recordOf(file: Blob, overrides: Partial<ResumeRecord> = {}): Promise<ResumeRecord> {
   return {
     version: 1,
-    fingerprint: await fileFingerprint(file),
+    fingerprint: await fingerprintOf(file),
     bucket: BUCKET,
     region: REGION,
     key: KEY,

@@ -120,9 +120,10 @@ export class ServiceClient {
   readonly bucket: string;
   /** The bucket's region, `ap-guangzhou`. */
   readonly region: string;
+  /** The retry policy in force, defaults filled in: callers that retry at a higher level wait as long. */
+  readonly retry: RetryPolicy;
   readonly #transport: Transport;
   readonly #authorizer: Authorizer;
-  readonly #retry: RetryPolicy;
   readonly #protocol: 'https' | 'http';
   readonly #hosts: Readonly<Record<Service, string>>;
   readonly #timeout: number;
@@ -131,7 +132,7 @@ export class ServiceClient {
   constructor(options: ServiceClientOptions) {
     const settings = resolveClientOptions(options);
     this.#hosts = settings.hosts;
-    this.#retry = settings.retry;
+    this.retry = settings.retry;
     this.#transport = settings.transport;
     this.#authorizer = settings.authorizer;
     this.#protocol = settings.protocol;
@@ -201,7 +202,7 @@ export class ServiceClient {
       retries += 1;
       if (!this.#mayRetry(outcome, prepared, retries)) throw error.with({ attempts });
       const retryAfter = reply && parseRetryAfter(reply.response.headers['retry-after'], this.clock.now());
-      await delay(retryDelay(this.#retry, retries, retryAfter) ?? 0, signal).catch(() => {
+      await delay(retryDelay(this.retry, retries, retryAfter) ?? 0, signal).catch(() => {
         throw abortError(signal, phase).with({ attempts });
       });
     }
@@ -273,9 +274,9 @@ export class ServiceClient {
 
   #mayRetry(failure: Failure, prepared: PreparedRequest, retry: number): boolean {
     const { error } = failure;
-    if (retry > this.#retry.delays.length) return false;
+    if (retry > this.retry.delays.length) return false;
     if (failure.sent && !prepared.idempotent && !isCertainlyUnprocessed(error, failure.reply?.body)) return false;
-    const { shouldRetry } = this.#retry;
+    const { shouldRetry } = this.retry;
     if (!shouldRetry) return isRetryableError(error);
     try {
       const request = { method: prepared.method, url: urlWithoutQuery(prepared.url) };

@@ -1,8 +1,9 @@
 import { isTranscoderError } from '../errors.js';
 import { parseInitiateMultipartUploadResult, parseListPartsResult } from '../protocol/cos-document.js';
+import { crc64 } from './crc64.js';
 import { fileFingerprint } from './fingerprint.js';
 import { isUsablePartSize, planPartSize, planParts, type PlannedPart } from './part-plan.js';
-import { resumeRecordId, type ResumeRecord } from './resume-store.js';
+import { resumeRecordId, type ResumeRecord, type ResumeStore } from './resume-store.js';
 import type { RunContext } from './run-context.js';
 import type { UploadSettings } from './upload-options.js';
 
@@ -15,6 +16,8 @@ export interface MultipartSession {
   readonly etags: Map<number, string>;
   /** The client's CRC-64 of each part, computed once, by part number. */
   readonly crcs: Map<number, Promise<bigint>>;
+  /** Aborts the hashing when the upload is cancelled or over. */
+  readonly hashing: AbortController;
   /** Where the resume record is stored, when there is a store. */
   readonly recordId: string | undefined;
   /** Parts found on the service when the session was resumed from a record. */
@@ -26,24 +29,71 @@ export const isNoSuchUpload = (error: unknown): boolean =>
   isTranscoderError(error) && error.status === 404 && error.serviceCode === 'NoSuchUpload';
 
 /**
+ * Resume records in use by a running upload of this page. A second upload of the same file to the same key (a
+ * double click, two widgets) neither resumes nor overwrites the record of one still running: sharing an UploadId,
+ * one's cancel or Complete would break the other. A paused upload lets its record go, so that a new instance (the
+ * page's next widget) can take it over.
+ */
+const recordsInUse = new WeakMap<ResumeStore, Set<string>>();
+
+function claimsOf(storage: ResumeStore): Set<string> {
+  let claims = recordsInUse.get(storage);
+  if (!claims) recordsInUse.set(storage, (claims = new Set()));
+  return claims;
+}
+
+/** Lets another upload of this page resume the record again. */
+export function releaseRecord(storage: ResumeStore | undefined, recordId: string | undefined): void {
+  if (storage && recordId !== undefined) claimsOf(storage).delete(recordId);
+}
+
+/** Marks the record as in use again (a paused upload resuming). */
+export function claimRecord(storage: ResumeStore | undefined, recordId: string | undefined): void {
+  if (storage && recordId !== undefined) claimsOf(storage).add(recordId);
+}
+
+/**
+ * What a resume record must match: the file (name, size, date, sampled bytes) and the object headers, so that a
+ * record made with another Content-Type or metadata is not resumed into an object without them.
+ */
+export async function uploadFingerprint(file: Blob, headers: Readonly<Record<string, string>>): Promise<string> {
+  const sorted = JSON.stringify(Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const digest = crc64(new TextEncoder().encode(sorted)).toString(16);
+  return `${await fileFingerprint(file)}:${digest}`;
+}
+
+/**
  * Opens the multipart upload of a run: the session of an earlier run of this upload, else one resumed from the
  * resume store (checked against ListParts), else a new one (InitiateMultipartUpload, then a record saved).
  */
 export async function openSession(run: RunContext, current?: MultipartSession): Promise<MultipartSession> {
   if (current) return current;
   const { settings } = run;
-  const { client, file, key, storage } = settings;
+  const { client, key, storage } = settings;
   let recordId: string | undefined;
   let fingerprint = '';
   if (storage) {
-    fingerprint = await fileFingerprint(file);
-    recordId = resumeRecordId({ bucket: client.bucket, region: client.region, key, fingerprint });
-    const record = await storage.get(recordId);
-    if (record) {
-      const resumed = await resumeFromRecord(run, record, recordId, fingerprint);
-      if (resumed) return resumed;
-    }
+    fingerprint = await uploadFingerprint(settings.file, settings.headers);
+    const id = resumeRecordId({ bucket: client.bucket, region: client.region, key, fingerprint });
+    if (!claimsOf(storage).has(id)) recordId = id;
   }
+  if (recordId === undefined) return initiate(run, undefined, fingerprint);
+  claimRecord(storage, recordId);
+  try {
+    const record = await storage!.get(recordId);
+    const resumed = record && (await resumeFromRecord(run, record, recordId, fingerprint));
+    return resumed || (await initiate(run, recordId, fingerprint));
+  } catch (error) {
+    // The upload that claimed the record failed before it had a session: the record is free again.
+    releaseRecord(storage, recordId);
+    throw error;
+  }
+}
+
+/** InitiateMultipartUpload, then a resume record saved under `recordId` (when given). */
+async function initiate(run: RunContext, recordId: string | undefined, fingerprint: string): Promise<MultipartSession> {
+  const { settings } = run;
+  const { client, file, key, storage } = settings;
   const partSize = planPartSize(file.size, settings.partSize);
   const response = await client.request({
     service: 'cos',
@@ -59,6 +109,7 @@ export async function openSession(run: RunContext, current?: MultipartSession): 
     signal: run.signal,
   });
   const { UploadId: uploadId } = parseInitiateMultipartUploadResult(response.body, context(response));
+  run.targeted({ uploadId, recordId });
   if (storage && recordId !== undefined) {
     const record: ResumeRecord = {
       version: 1,
@@ -83,7 +134,16 @@ function newSession(
   recordId: string | undefined,
   etags: Map<number, string>,
 ): MultipartSession {
-  return { uploadId, partSize, parts: planParts(size, partSize), etags, crcs: new Map(), recordId, resumedParts: etags.size };
+  return {
+    uploadId,
+    partSize,
+    parts: planParts(size, partSize),
+    etags,
+    crcs: new Map(),
+    hashing: new AbortController(),
+    recordId,
+    resumedParts: etags.size,
+  };
 }
 
 const context = (response: { status: number; requestId?: string }) => ({
@@ -93,8 +153,9 @@ const context = (response: { status: number; requestId?: string }) => ({
 
 /**
  * A session from a resume record, or `undefined` when the record cannot be used: it describes another file or
- * target, it has expired (its upload is then aborted, best effort), or the service no longer knows its upload.
- * Parts the service lists with the expected size count as sent; any other part is sent again.
+ * target, it has expired (its upload is then aborted, best effort), the service no longer knows its upload, or
+ * ListParts is refused (another user's record, a policy without ListParts). Parts the service lists with the
+ * expected size count as sent; any other part is sent again.
  */
 async function resumeFromRecord(
   run: RunContext,
@@ -118,11 +179,12 @@ async function resumeFromRecord(
     if (matches) await abortUpload(settings, record.uploadId).catch(() => undefined);
     return undefined;
   }
+  run.targeted({ uploadId: record.uploadId, recordId });
   let listed: Map<number, { etag: string; size: number }>;
   try {
     listed = await listParts(run, record.uploadId);
   } catch (error) {
-    if (!isNoSuchUpload(error)) throw error;
+    if (!isStale(error)) throw error;
     await storage.delete(recordId);
     return undefined;
   }
@@ -133,6 +195,11 @@ async function resumeFromRecord(
   }
   return newSession(record.uploadId, record.partSize, file.size, recordId, etags);
 }
+
+/** Whether ListParts failed in a way that no retry will mend: the record cannot be resumed. */
+const isStale = (error: unknown): boolean =>
+  isNoSuchUpload(error) ||
+  (isTranscoderError(error) && !error.retryable && error.status !== undefined && error.status >= 400 && error.status < 500);
 
 /** Every part the service holds for `uploadId` (ListParts, all pages). */
 async function listParts(run: RunContext, uploadId: string): Promise<Map<number, { etag: string; size: number }>> {
@@ -145,7 +212,7 @@ async function listParts(run: RunContext, uploadId: string): Promise<Map<number,
       service: 'cos',
       method: 'GET',
       key,
-      query: { uploadId, ...(marker === undefined ? {} : { 'part-number-marker': marker }) },
+      query: { uploadId, 'max-parts': '1000', ...(marker === undefined ? {} : { 'part-number-marker': marker }) },
       action: 'name/cos:ListParts',
       phase: 'upload',
       signal: run.signal,

@@ -1,9 +1,15 @@
 import { TranscoderError, isTranscoderError } from '../errors.js';
 import { abortError } from '../transport/delay.js';
-import { abortUpload, openSession, type MultipartSession } from './multipart-session.js';
+import {
+  abortUpload,
+  claimRecord,
+  openSession,
+  releaseRecord,
+  type MultipartSession,
+} from './multipart-session.js';
 import { completeUpload, sendParts } from './multipart-parts.js';
 import { ProgressMeter } from './progress.js';
-import type { RunContext } from './run-context.js';
+import type { RunContext, UploadTarget } from './run-context.js';
 import { putObject } from './simple-put.js';
 import { resolveUploadOptions, type MultipartUploadOptions, type UploadSettings } from './upload-options.js';
 import {
@@ -40,7 +46,7 @@ export type UploadListener = (snapshot: UploadSnapshot) => void;
  */
 export class MultipartUpload {
   readonly #settings: UploadSettings;
-  readonly #meter: ProgressMeter;
+  #meter: ProgressMeter;
   readonly #listeners = new Set<UploadListener>();
   #snapshot: UploadSnapshot;
   #running: Promise<UploadResult> | undefined;
@@ -49,6 +55,10 @@ export class MultipartUpload {
   /** A resume that came while the paused run was still stopping: the run continues as soon as it has stopped. */
   #resumeRequested = false;
   #session: MultipartSession | undefined;
+  /** The multipart upload this upload uses, known from before its session (a cancel during ListParts aborts it). */
+  #target: UploadTarget | undefined;
+  /** Cancels on `options.signal`; removed once the upload is over, so a long-lived signal holds nothing. */
+  #onSignal: (() => void) | undefined;
   #lastProgressAt = -Infinity;
   #progressTimer: ReturnType<typeof setTimeout> | undefined;
   #cancelling: Promise<void> | undefined;
@@ -59,8 +69,12 @@ export class MultipartUpload {
     this.#meter = new ProgressMeter(this.#settings.file.size);
     this.#snapshot = { status: UploadStatus.Idle, progress: this.#meter.snapshot() };
     const { signal } = this.#settings;
-    if (signal?.aborted) this.#cancelling = this.cancel();
-    else signal?.addEventListener('abort', () => void this.cancel().catch(() => undefined), { once: true });
+    if (signal?.aborted) {
+      void this.cancel().catch(() => undefined);
+    } else if (signal) {
+      this.#onSignal = () => void this.cancel().catch(() => undefined);
+      signal.addEventListener('abort', this.#onSignal, { once: true });
+    }
   }
 
   /** The status, progress and outcome now. */
@@ -89,8 +103,8 @@ export class MultipartUpload {
    */
   start(): Promise<UploadResult> {
     const { status } = this.#snapshot;
-    if (this.#running && status !== UploadStatus.Failed) return this.#running;
     if (status === UploadStatus.Cancelled) return Promise.reject(abortError(undefined, 'upload'));
+    if (this.#running && status !== UploadStatus.Failed) return this.#running;
     this.#running = this.#drive();
     return this.#running;
   }
@@ -104,11 +118,13 @@ export class MultipartUpload {
     this.#meter.restartRate();
     this.#move(UploadStatus.Paused);
     this.#run?.abort(new DOMException('Paused', 'AbortError'));
+    releaseRecord(this.#settings.storage, this.#recordId);
   }
 
   /** Continues a paused upload. */
   resume(): void {
     if (this.#snapshot.status !== UploadStatus.Paused) return;
+    claimRecord(this.#settings.storage, this.#recordId);
     const wake = this.#wake;
     this.#wake = undefined;
     if (wake) wake();
@@ -117,27 +133,33 @@ export class MultipartUpload {
 
   /**
    * Cancels the upload: aborts the requests in flight, aborts the multipart upload on the service (its parts are
-   * deleted) and forgets the resume record. Resolves once that is done; rejects with a `phase: 'cancel'` error if
-   * the service could not be told (the record is forgotten anyway). `start()` then rejects with `aborted`.
+   * deleted) and forgets the resume record. Resolves once that is done. While the object is being assembled
+   * (`completing`) it is too late: the cancel waits for the outcome and, if the upload succeeded, changes nothing.
+   * Rejects with a `phase: 'cancel'` error if the service could not be told; the record is then kept and
+   * `cancel()` may be called again. `start()` rejects with `aborted` once cancelled.
    */
   cancel(): Promise<void> {
-    this.#cancelling ??= this.#cancel();
+    this.#cancelling ??= this.#cancel().catch((error: unknown) => {
+      this.#cancelling = undefined;
+      throw error;
+    });
     return this.#cancelling;
   }
 
   async #cancel(): Promise<void> {
-    const { status } = this.#snapshot;
-    if (status === UploadStatus.Done) return;
+    if (this.#snapshot.status === UploadStatus.Completing) await this.#running?.catch(() => undefined);
+    if (this.#snapshot.status === UploadStatus.Done) return;
     this.#move(UploadStatus.Cancelled);
     this.#run?.abort(new DOMException('Cancelled', 'AbortError'));
+    this.#session?.hashing.abort();
     this.#wake?.();
     await this.#running?.catch(() => undefined);
-    const { storage } = this.#settings;
-    const session = this.#session;
+    const target = this.#session ?? this.#target;
     try {
-      if (session) await abortUpload(this.#settings, session.uploadId);
+      if (target) await abortUpload(this.#settings, target.uploadId);
+      if (target?.recordId !== undefined) await this.#settings.storage?.delete(target.recordId);
+      this.#detach();
     } finally {
-      if (storage && session?.recordId !== undefined) await storage.delete(session.recordId);
       this.#release();
     }
   }
@@ -150,9 +172,10 @@ export class MultipartUpload {
       try {
         const result = await this.#runOnce(controller.signal);
         if (this.#snapshot.status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
-        await this.#forgetRecord();
         this.#move(UploadStatus.Done, { result, progress: this.#meter.finished() });
+        this.#detach();
         this.#release();
+        await this.#forgetRecord().catch(() => undefined);
         return result;
       } catch (caught) {
         if (this.#snapshot.status === UploadStatus.Uploading && isTranscoderError(caught) && caught.retryable && isOffline()) {
@@ -173,10 +196,13 @@ export class MultipartUpload {
         const error = asTranscoderError(caught);
         if (error.code === 'integrity' && error.phase === 'complete') {
           // The upload id is spent (the service assembled a wrong object): a new start() uploads afresh.
-          await this.#forgetRecord();
+          await this.#forgetRecord().catch(() => undefined);
           this.#session = undefined;
+          this.#target = undefined;
+          this.#meter = new ProgressMeter(this.#settings.file.size);
         }
         this.#move(UploadStatus.Failed, { error });
+        this.#release();
         throw error;
       } finally {
         this.#run = undefined;
@@ -206,6 +232,7 @@ export class MultipartUpload {
       signal,
       progressed: () => this.#progressed(),
       completing: () => this.#move(UploadStatus.Completing),
+      targeted: (target) => (this.#target = target),
     };
     if (!this.multipart) return putObject(run);
     this.#session = await openSession(run, this.#session);
@@ -214,16 +241,31 @@ export class MultipartUpload {
     return completeUpload(run, this.#session);
   }
 
+  /** Where this upload's resume record is kept, once known. */
+  get #recordId(): string | undefined {
+    return (this.#session ?? this.#target)?.recordId;
+  }
+
   async #forgetRecord(): Promise<void> {
-    const id = this.#session?.recordId;
+    const id = this.#recordId;
     if (id !== undefined) await this.#settings.storage?.delete(id);
   }
 
-  /** Ends what the upload holds once it is over: the progress timer and the hasher it made. */
+  /**
+   * Lets go of what the upload holds while it is not running (done, failed or cancelled): the progress timer, the
+   * hasher it made (a later `start()` starts another worker) and its claim on the resume record.
+   */
   #release(): void {
     clearTimeout(this.#progressTimer);
     this.#progressTimer = undefined;
     if (this.#settings.ownsHasher) this.#settings.hasher?.close();
+    releaseRecord(this.#settings.storage, this.#recordId);
+  }
+
+  /** Stops listening to `options.signal` once the upload is over for good. */
+  #detach(): void {
+    if (this.#onSignal) this.#settings.signal?.removeEventListener('abort', this.#onSignal);
+    this.#onSignal = undefined;
   }
 
   #progressed(): void {

@@ -6,14 +6,14 @@ import { formatCrc64, parseCrc64 } from './crc64.js';
 export const CRC64_HEADER = 'x-cos-hash-crc64ecma';
 
 /**
- * Compares the service's `x-cos-hash-crc64ecma` with `local`. Returns `'match'`, `'mismatch'`, or `'unknown'` when
- * the header is absent (not exposed by the bucket's CORS rule) or unreadable.
+ * Compares the service's `x-cos-hash-crc64ecma` with `local`. Returns `'match'`, `'mismatch'` (a malformed value
+ * included: something between the service and the page changed it), or `'unknown'` when the header is absent (not
+ * exposed by the bucket's CORS rule).
  */
 export function compareCrc64(response: ServiceResponse, local: bigint): 'match' | 'mismatch' | 'unknown' {
   const text = response.headers[CRC64_HEADER];
-  const remote = text === undefined ? undefined : parseCrc64(text.trim());
-  if (remote === undefined) return 'unknown';
-  return remote === local ? 'match' : 'mismatch';
+  if (text === undefined) return 'unknown';
+  return parseCrc64(text.trim()) === local ? 'match' : 'mismatch';
 }
 
 /** The `integrity` error for bytes the service stored differently from what was read here. */

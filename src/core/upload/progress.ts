@@ -26,6 +26,7 @@ const MIN_RATE_SPAN_MS = 250;
  * that were already on the server (a resumed upload) count towards the total but not towards the rate.
  */
 export class ProgressMeter {
+  /** The size of the file. */
   readonly totalBytes: number;
   readonly #sent = new Map<number, number>();
   readonly #now: () => number;
@@ -34,6 +35,7 @@ export class ProgressMeter {
   #moved = 0;
   #samples: { at: number; moved: number }[] = [];
 
+  /** @param now The clock the rate is measured with, in milliseconds. */
   constructor(totalBytes: number, now: () => number = () => performance.now()) {
     this.totalBytes = totalBytes;
     this.#now = now;

@@ -74,6 +74,9 @@ export interface UploadSettings {
   readonly signal: AbortSignal | undefined;
 }
 
+/** The store of uploads given none: one per page, so that its uploads know which records the others are using. */
+let sharedStore: ResumeStore | undefined;
+
 function invalid(message: string): TranscoderError {
   return new TranscoderError(`Invalid upload options: ${message}`, { code: 'invalid-options', phase: 'options' });
 }
@@ -141,7 +144,7 @@ export function resolveUploadOptions(options: MultipartUploadOptions): UploadSet
     partSize,
     concurrency,
     multipartThreshold,
-    storage: storage === false ? undefined : (storage ?? defaultResumeStore()),
+    storage: storage === false ? undefined : (storage ?? (sharedStore ??= defaultResumeStore())),
     resumeTtl,
     hasher: verify ? (hasher ?? createCrc64Hasher()) : undefined,
     ownsHasher: verify && hasher === undefined,

@@ -4,7 +4,8 @@ import type { UploadProgress } from './progress.js';
 /**
  * Where an upload is. String values, usable as CSS `:state()` names and in logs.
  *
- * `idle` → `uploading` ⇄ `paused`; `uploading` → `completing` → `done`; any unfinished status → `cancelled`;
+ * `idle` → `uploading` ⇄ `paused`; `uploading` → `completing` → `done`; `idle`, `uploading`, `paused` and `failed` →
+ * `cancelled` (a `completing` upload is past cancelling);
  * `uploading` / `completing` → `failed` → `uploading` (when started again).
  */
 export const UploadStatus = {
@@ -24,7 +25,7 @@ export const UPLOAD_STATUS_TRANSITIONS: Readonly<Record<UploadStatus, readonly U
   idle: ['uploading', 'cancelled'],
   uploading: ['paused', 'completing', 'done', 'failed', 'cancelled'],
   paused: ['uploading', 'done', 'cancelled'],
-  completing: ['done', 'failed', 'cancelled'],
+  completing: ['done', 'failed'],
   done: [],
   failed: ['uploading', 'cancelled'],
   cancelled: [],

@@ -24,7 +24,7 @@ import type { UploadSnapshot } from '../../../src/core/upload/upload-types.js';
 const SIZE = 4 * MiB;
 const NEW_ID = '1716000999ffeeddccbb';
 const part = (n: number, id = UPLOAD_ID) => `PUT /${KEY}?partNumber=${n}&uploadId=${id}`;
-const LIST = `GET /${KEY}?uploadId=${UPLOAD_ID}`;
+const LIST = `GET /${KEY}?uploadId=${UPLOAD_ID}&max-parts=1000`;
 const INITIATE = `POST /${KEY}?uploads`;
 const ABORT = `DELETE /${KEY}?uploadId=${UPLOAD_ID}`;
 const complete = (id = UPLOAD_ID) => `POST /${KEY}?uploadId=${id}`;

@@ -199,11 +199,42 @@ describe('MultipartUpload in parts', () => {
     (await transport.nextRequest()).respondWith({
       status: 200,
       headers: { 'content-type': 'application/xml' },
-      body: '<?xml version="1.0"?>\n\n<Error><Code>InternalError</Code><Message>merge failed</Message></Error>',
+      body: '<?xml version="1.0"?>\n\n<Error><Code>InvalidPart</Code><Message>part gone</Message></Error>',
     });
     const error = await rejection(done);
-    expect(error).to.include({ code: 'service', serviceCode: 'InternalError', phase: 'complete' });
+    expect(error).to.include({ code: 'service', serviceCode: 'InvalidPart', phase: 'complete' });
     expect(upload.snapshot).to.include({ status: 'failed', error });
+  });
+
+  it('should send Complete again when its 200 body is a transient <Error>, at most twice', async () => {
+    const { transport, upload } = uploadSetup({ size: SIZE });
+    const done = upload.start();
+    (await transport.nextRequest()).respondWith(initiateReply());
+    await answerParts(transport, 3);
+    const internal = {
+      status: 200,
+      headers: { 'content-type': 'application/xml' },
+      body: '<Error><Code>InternalError</Code><Message>merge failed</Message></Error>',
+    };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const complete = await transport.nextRequest();
+      expect(line(complete)).to.equal(`POST /${KEY}?uploadId=${UPLOAD_ID}`);
+      complete.respondWith(internal);
+    }
+    expect(await rejection(done)).to.include({ code: 'service', serviceCode: 'InternalError', phase: 'complete' });
+  });
+
+  it('should succeed when a resent Complete gets the document', async () => {
+    const { transport, upload, data } = uploadSetup({ size: SIZE });
+    const done = upload.start();
+    (await transport.nextRequest()).respondWith(initiateReply());
+    await answerParts(transport, 3);
+    (await transport.nextRequest()).respondWith({
+      status: 200,
+      body: '<Error><Code>SlowDown</Code><Message>busy</Message></Error>',
+    });
+    (await transport.nextRequest()).respondWith(completeReply(data, 3));
+    expect(await done).to.include({ multipart: true, verified: true });
   });
 
   it('should fail with an integrity error in phase complete when the object CRC-64 differs', async () => {
