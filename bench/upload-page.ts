@@ -21,6 +21,8 @@ export interface RunOptions {
   concurrency?: number;
   /** CRC-64 checks; the engine's default (on) when absent. */
   verify?: boolean;
+  /** Where the object's key starts, so that an emulator fault can name these uploads alone. @default 'bench/' */
+  keyPrefix?: string;
 }
 
 /** What one upload measured and made. */
@@ -76,12 +78,12 @@ function takePickedFile(size: number): File {
   return file;
 }
 
-const uniqueKey = (size: number): string =>
-  `bench/${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${size}.bin`;
+const uniqueKey = (prefix: string, size: number): string =>
+  `${prefix}${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${size}.bin`;
 
-window.runUpload = async ({ size, partSize, concurrency, verify }) => {
+window.runUpload = async ({ size, partSize, concurrency, verify, keyPrefix = 'bench/' }) => {
   client ??= createClient();
-  const key = uniqueKey(size);
+  const key = uniqueKey(keyPrefix, size);
   // The file and the upload live only in this call, so that the next run's heap baseline does not hold them.
   const upload = new MultipartUpload({
     client: await client,
