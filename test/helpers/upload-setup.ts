@@ -268,3 +268,12 @@ export function line(request: RecordedRequest): string {
 
 /** Lets pending promise callbacks and zero-delay timers run. */
 export const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lines of `requests`, the parts sent together sorted by number (they may be signed in any order). */
+export const transcript = (requests: readonly RecordedRequest[]): string[] => {
+  const lines = requests.map(line);
+  const isPart = (text: string) => text.startsWith('PUT ');
+  const order = (text: string) => Number(/partNumber=(\d+)/.exec(text)?.[1]);
+  const parts = lines.filter(isPart).sort((a, b) => order(a) - order(b));
+  return lines.map((text) => (isPart(text) ? parts.shift()! : text));
+};

@@ -199,9 +199,10 @@ export class MultipartUpload {
           await this.#forgetRecord().catch(() => undefined);
           this.#session = undefined;
           this.#target = undefined;
-          this.#meter = new ProgressMeter(this.#settings.file.size);
         }
         this.#move(UploadStatus.Failed, { error });
+        // The next start() sends everything again: its progress starts from nothing (the failure showed the last).
+        if (!this.#session && this.multipart) this.#meter = new ProgressMeter(this.#settings.file.size);
         this.#release();
         throw error;
       } finally {

@@ -18,6 +18,7 @@ import {
   objectEtag,
   statusesOf,
   uploadSetup,
+  transcript,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
@@ -98,7 +99,7 @@ describe('MultipartUpload failures', () => {
       expect(error!.attempts).to.equal(1);
       expect([first!.signal?.aborted, third!.signal?.aborted]).to.deep.equal([true, true]);
       await expectNoRequest(transport);
-      expect(transport.requests.map(line)).to.deep.equal([`POST /${KEY}?uploads`, part(1), part(2), part(3)]);
+      expect(transcript(transport.requests)).to.deep.equal([`POST /${KEY}?uploads`, part(1), part(2), part(3)]);
       expect(upload.snapshot).to.include({ status: 'failed', error });
       expect(statusesOf(snapshots)).to.deep.equal(['uploading', 'failed']);
     });

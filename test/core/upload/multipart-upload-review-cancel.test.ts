@@ -8,7 +8,6 @@ import {
   KEY,
   MiB,
   UPLOAD_ID,
-  answerPart,
   answerParts,
   completeReply,
   errorReply,
@@ -21,6 +20,7 @@ import {
   statusesOf,
   tick,
   uploadSetup,
+  transcript,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
@@ -87,7 +87,7 @@ describe('MultipartUpload after the review: cancel and pause', () => {
     expect(calls.map((call) => call.signal?.aborted)).to.deep.equal([true, true, true]);
   });
 
-  it('should stop the run on pause while the CRC hasher is busy, and go on with the same hashes on resume', async () => {
+  it('should pause at once while the CRC hasher is busy, and not send again the parts checked meanwhile', async () => {
     const { hasher, calls, release } = stuckHasher();
     const { transport, upload, data, snapshots } = uploadSetup({ size: SIZE, hasher });
     const done = upload.start();
@@ -97,18 +97,37 @@ describe('MultipartUpload after the review: cancel and pause', () => {
     upload.pause();
     expect(upload.snapshot.status).to.equal('paused');
     await expectNoRequest(transport);
-    // A pause must not throw away hashes the next run wants.
+    // A pause must not throw away hashes: the parts are on the service, their check only waits for them.
     expect(calls.map((call) => call.signal?.aborted)).to.deep.equal([false, false, false]);
-    upload.resume();
-    // The parts were never acknowledged (their CRC was not known): the resumed run sends them again.
-    const again = await nextParts(transport, 3);
-    expect(again.map(line)).to.deep.equal([part(1), part(2), part(3)]);
     await release();
-    for (const request of again) await answerPart(request);
-    (await transport.nextRequest()).respondWith(completeReply(data, 3));
-    expect(await within(done, 'start()')).to.include({ verified: true });
+    await expectNoRequest(transport);
+    expect(upload.snapshot.status).to.equal('paused');
+    upload.resume();
+    const complete = await transport.nextRequest();
+    expect(line(complete)).to.equal(COMPLETE);
+    complete.respondWith(completeReply(data, 3));
+    expect(await within(done, 'start()')).to.include({ verified: true, resumedParts: 0 });
     expect(calls).to.have.length(3);
+    expect(transcript(transport.requests)).to.deep.equal([INITIATE, part(1), part(2), part(3), COMPLETE]);
     expect(statusesOf(snapshots)).to.deep.equal(['uploading', 'paused', 'uploading', 'completing', 'done']);
+  });
+
+  it('should settle a cancel of an upload paused while the CRC hasher never answers', async () => {
+    const { hasher } = stuckHasher();
+    const { transport, upload } = uploadSetup({ size: SIZE, hasher });
+    const done = settle(upload.start());
+    (await transport.nextRequest()).respondWith(initiateReply());
+    await answerParts(transport, 3);
+    upload.pause();
+    upload.resume();
+    upload.pause();
+    expect(upload.snapshot.status).to.equal('paused');
+    const cancelling = upload.cancel();
+    const abort = await transport.nextRequest();
+    expect(line(abort)).to.equal(ABORT);
+    abort.respondWith({ status: 204 });
+    await within(cancelling, 'cancel()');
+    expect((await within(done, 'start()')).error).to.include({ code: 'aborted' });
   });
 
   it('should abort the ListParts of a resumed upload on cancel, abort its upload and forget its record', async () => {
@@ -205,6 +224,6 @@ describe('MultipartUpload after the review: cancel and pause', () => {
     await expectNoRequest(transport);
     expect(upload.snapshot.status).to.equal('done');
     expect(snapshots).to.have.length(published);
-    expect(transport.requests.map(line)).to.deep.equal([INITIATE, part(1), part(2), COMPLETE]);
+    expect(transcript(transport.requests)).to.deep.equal([INITIATE, part(1), part(2), COMPLETE]);
   });
 });

@@ -27,6 +27,7 @@ import {
   statusesOf,
   transferredOf,
   uploadSetup,
+  transcript,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB - 100;
@@ -96,7 +97,7 @@ describe('MultipartUpload in parts', () => {
       uploadId: UPLOAD_ID,
       resumedParts: 0,
     });
-    expect(transport.requests.map(line)).to.deep.equal([`POST /${KEY}?uploads`, part(1), part(2), part(3), COMPLETE]);
+    expect(transcript(transport.requests)).to.deep.equal([`POST /${KEY}?uploads`, part(1), part(2), part(3), COMPLETE]);
   });
 
   it('should save the resume record after Initiate and delete it after success', async () => {
