@@ -4,22 +4,11 @@ import { createCrc64Hasher, type Crc64Hasher } from '../../src/core/upload/crc64
 import type { Crc64Reply, Crc64Request } from '../../src/core/upload/crc64-worker.js';
 import { rejection } from '../helpers/expect-error.js';
 import { scripted } from './scripted-server.js';
+import { randomBytes } from '../helpers/random-bytes.js';
 
 const MiB = 1024 * 1024;
 const workerUrl = new URL('../../src/core/upload/crc64-worker.ts', import.meta.url);
 
-/** Deterministic pseudo-random bytes (xorshift32, a word at a time). */
-function randomBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  return new Uint8Array(words.buffer, 0, length);
-}
 
 /** Counts the `Crc64.update` calls made in this realm (the page), until `restore()`. */
 function countMainThreadUpdates(): { readonly calls: number; restore(): void } {

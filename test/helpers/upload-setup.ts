@@ -8,6 +8,7 @@ import { MemoryResumeStore, resumeRecordId, type ResumeRecord } from '../../src/
 import type { MultipartUploadOptions } from '../../src/core/upload/upload-options.js';
 import type { UploadSnapshot, UploadStatus } from '../../src/core/upload/upload-types.js';
 import type { FakeTransport, RecordedRequest, ScriptedReply } from './fake-transport.js';
+import { randomBytes } from './random-bytes.js';
 import { BUCKET, NOW, REGION, setup } from './service-client-setup.js';
 
 export { BUCKET, COS_HOST, NOW, REGION } from './service-client-setup.js';
@@ -20,17 +21,7 @@ export const KEY = 'input/clip 1.mp4';
 export const UPLOAD_ID = '1716000000a1b2c3d4e5';
 
 /** `size` bytes of a xorshift stream: deterministic, different for each seed, no two parts alike. */
-export function bytesOf(size: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  let x = seed * 2654435761 || 1;
-  for (let i = 0; i < size; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+export const bytesOf = (size: number, seed = 1): Uint8Array<ArrayBuffer> => randomBytes(size, seed * 2654435761);
 
 /** A {@link MemoryResumeStore} that logs each call, so tests can assert when records are saved and dropped. */
 export class RecordingStore extends MemoryResumeStore {

@@ -4,9 +4,9 @@ import { parseCompleteMultipartUploadResult } from '../protocol/cos-document.js'
 import type { ServiceResponse } from '../transport/service-client.js';
 import { abortError, delay } from '../transport/delay.js';
 import { retryDelay } from '../transport/retry.js';
-import { crc64Combine, formatCrc64 } from './crc64.js';
+import { crc64Combine } from './crc64.js';
 import { isNoSuchUpload, type MultipartSession } from './multipart-session.js';
-import { compareCrc64, integrityError, requireEtag } from './object-integrity.js';
+import { compareCrc64, integrityError, requireEtag, verifiedResult } from './object-integrity.js';
 import type { PlannedPart } from './part-plan.js';
 import { settledLater, unlessAborted, type RunContext } from './run-context.js';
 import type { UploadResult } from './upload-types.js';
@@ -169,7 +169,6 @@ async function sendComplete(run: RunContext, session: MultipartSession): Promise
  * count and, when verifying, CRC-64.
  */
 export async function completeUpload(run: RunContext, session: MultipartSession): Promise<UploadResult> {
-  const { client, key, file } = run.settings;
   let response: ServiceResponse;
   let etag: string;
   let local: bigint | undefined;
@@ -182,27 +181,13 @@ export async function completeUpload(run: RunContext, session: MultipartSession)
     response = await confirmObject(run, session.parts.length, local, error);
     etag = requireEtag(response, 'HeadObject', 'complete');
   }
-  let verified = false;
-  if (local !== undefined) {
-    const check = compareCrc64(response, local);
-    if (check === 'mismatch') {
-      throw integrityError(`CompleteMultipartUpload of ${JSON.stringify(key)}`, local, response, 'complete');
-    }
-    verified = check === 'match';
-  }
-  return {
-    bucket: client.bucket,
-    region: client.region,
-    key,
-    location: client.urlFor({ service: 'cos', key }),
-    size: file.size,
+  return verifiedResult(run.settings, response, local, {
+    operation: 'CompleteMultipartUpload',
+    phase: 'complete',
     etag,
-    ...(local === undefined ? {} : { crc64: formatCrc64(local) }),
-    verified,
-    multipart: true,
     uploadId: session.uploadId,
     resumedParts: session.resumedParts,
-  };
+  });
 }
 
 /**

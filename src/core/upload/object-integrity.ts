@@ -1,6 +1,8 @@
 import { TranscoderError, type Phase } from '../errors.js';
 import type { ServiceResponse } from '../transport/service-client.js';
 import { formatCrc64, parseCrc64 } from './crc64.js';
+import type { UploadSettings } from './upload-options.js';
+import type { UploadResult } from './upload-types.js';
 
 /** The response header carrying the CRC-64 of what the service stored. */
 export const CRC64_HEADER = 'x-cos-hash-crc64ecma';
@@ -46,4 +48,49 @@ export function requireEtag(response: ServiceResponse, operation: string, phase:
     `${operation} answered without a readable ETag: add "ETag" to the bucket's CORS ExposeHeader`,
     { code: 'invalid-response', phase, status: response.status },
   );
+}
+
+/** How the object was made, for {@link verifiedResult}. */
+export interface MadeObject {
+  /** The request that stored the object and reported its CRC-64, for messages: `PutObject`. */
+  readonly operation: string;
+  readonly phase: Phase;
+  readonly etag: string;
+  /** The multipart upload's id; absent for a single `PUT`. */
+  readonly uploadId?: string;
+  readonly resumedParts: number;
+}
+
+/**
+ * The {@link UploadResult} of an object the service stored, once its `x-cos-hash-crc64ecma` is checked against the
+ * file's CRC-64 `local` (when computed). Throws the `integrity` error when they differ.
+ */
+export function verifiedResult(
+  settings: UploadSettings,
+  response: ServiceResponse,
+  local: bigint | undefined,
+  made: MadeObject,
+): UploadResult {
+  const { client, key, file } = settings;
+  let verified = false;
+  if (local !== undefined) {
+    const check = compareCrc64(response, local);
+    if (check === 'mismatch') {
+      throw integrityError(`${made.operation} of ${JSON.stringify(key)}`, local, response, made.phase);
+    }
+    verified = check === 'match';
+  }
+  return {
+    bucket: client.bucket,
+    region: client.region,
+    key,
+    location: client.urlFor({ service: 'cos', key }),
+    size: file.size,
+    etag: made.etag,
+    ...(local === undefined ? {} : { crc64: formatCrc64(local) }),
+    verified,
+    multipart: made.uploadId !== undefined,
+    ...(made.uploadId === undefined ? {} : { uploadId: made.uploadId }),
+    resumedParts: made.resumedParts,
+  };
 }

@@ -1,7 +1,6 @@
 import type { UploadResult } from './upload-types.js';
-import { compareCrc64, integrityError, requireEtag } from './object-integrity.js';
+import { requireEtag, verifiedResult } from './object-integrity.js';
 import { settledLater, unlessAborted, type RunContext } from './run-context.js';
-import { formatCrc64 } from './crc64.js';
 
 /**
  * Uploads the whole file with one `PUT Object`, hashing it in parallel. A `PUT` is idempotent, so the transport's
@@ -38,24 +37,6 @@ export async function putObject(run: RunContext): Promise<UploadResult> {
     signal.removeEventListener('abort', onAbort);
   }
   const etag = requireEtag(response, 'PutObject', 'upload');
-  let verified = false;
-  let local: bigint | undefined;
-  if (crc) {
-    local = await unlessAborted(crc, signal);
-    const check = compareCrc64(response, local);
-    if (check === 'mismatch') throw integrityError(`PutObject of ${JSON.stringify(key)}`, local, response, 'upload');
-    verified = check === 'match';
-  }
-  return {
-    bucket: client.bucket,
-    region: client.region,
-    key,
-    location: client.urlFor({ service: 'cos', key }),
-    size: file.size,
-    etag,
-    ...(local === undefined ? {} : { crc64: formatCrc64(local) }),
-    verified,
-    multipart: false,
-    resumedParts: 0,
-  };
+  const local = crc && (await unlessAborted(crc, signal));
+  return verifiedResult(settings, response, local, { operation: 'PutObject', phase: 'upload', etag, resumedParts: 0 });
 }

@@ -3,21 +3,10 @@ import { crc64 } from '../../../src/core/upload/crc64.js';
 import { createCrc64Hasher, type Crc64Hasher } from '../../../src/core/upload/crc64-hasher.js';
 import { rejection } from '../../helpers/expect-error.js';
 import { watchAbortListeners } from '../transport/leak-tracker.js';
+import { randomBytes } from '../../helpers/random-bytes.js';
 
 const MiB = 1024 * 1024;
 
-/** Deterministic pseudo-random bytes (xorshift32, a word at a time), so a failure can be reproduced. */
-function randomBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const words = new Uint32Array(Math.ceil(length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  return new Uint8Array(words.buffer, 0, length);
-}
 
 /** Hashers made by a test, closed after it. */
 let hashers: Crc64Hasher[] = [];
