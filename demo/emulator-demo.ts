@@ -1,7 +1,14 @@
 // The emulator section of the demo page: shows where the emulator answers, then uploads a video and follows a
 // Transcode job with the core, signing with STS credentials from the example host backend (/api/credentials).
 // Every value is written with textContent, never as markup.
-import { CredentialProvider, ServiceClient, XhrTransport, isTranscoderError, type JobsDetail } from '../src/core/index.js';
+import {
+  CredentialProvider,
+  MultipartUpload,
+  ServiceClient,
+  XhrTransport,
+  isTranscoderError,
+  type JobsDetail,
+} from '../src/core/index.js';
 import { pollJob, submitTranscode } from './walkthrough.js';
 
 interface HostConfig {
@@ -33,17 +40,14 @@ async function run(config: HostConfig, file: Blob, name: string): Promise<void> 
   });
   const key = `demo/${Date.now().toString(36)}/${name}`;
   const meter = byId<HTMLProgressElement>('emulator-progress');
-  const put = await client.request({
-    service: 'cos',
-    method: 'PUT',
-    key,
-    body: file,
-    headers: { 'content-type': file.type || 'application/octet-stream' },
-    action: 'name/cos:PutObject',
-    phase: 'upload',
-    onUploadProgress: (sent, total) => (meter.value = total ? sent / total : 1),
+  const upload = new MultipartUpload({ client, file, key });
+  upload.subscribe(({ progress }) => {
+    meter.value = progress.percent;
+    meter.title = `${(progress.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
   });
-  log(`Uploaded ${key}: ETag ${put.headers['etag'] ?? '?'}, CRC-64 ${put.headers['x-cos-hash-crc64ecma'] ?? '?'}`);
+  const put = await upload.start();
+  const how = put.multipart ? 'in parts' : 'in one PUT';
+  log(`Uploaded ${key} ${how}: ETag ${put.etag}, CRC-64 ${put.crc64 ?? '?'}${put.verified ? ' (verified)' : ''}`);
   let last = '';
   const show = (job: JobsDetail) => {
     const line = `Job ${job.JobId}: ${job.State}${job.State === 'Running' ? ` ${job.Progress ?? 0}%` : ''}`;
