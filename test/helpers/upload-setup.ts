@@ -268,3 +268,16 @@ export const transcript = (requests: readonly RecordedRequest[]): string[] => {
   const parts = lines.filter(isPart).sort((a, b) => order(a) - order(b));
   return lines.map((text) => (isPart(text) ? parts.shift()! : text));
 };
+
+/** The UploadId a second, fresh Initiate answers with. */
+export const NEW_UPLOAD_ID = '1716000999ffeeddccbb';
+
+/** The request lines of the multipart protocol for {@link KEY}, as {@link line} prints them. */
+export const lines = {
+  initiate: `POST /${KEY}?uploads`,
+  part: (n: number, id = UPLOAD_ID) => `PUT /${KEY}?partNumber=${n}&uploadId=${id}`,
+  list: (id = UPLOAD_ID) => `GET /${KEY}?uploadId=${id}&max-parts=1000`,
+  complete: (id = UPLOAD_ID) => `POST /${KEY}?uploadId=${id}`,
+  abort: (id = UPLOAD_ID) => `DELETE /${KEY}?uploadId=${id}`,
+  head: `HEAD /${KEY}`,
+} as const;

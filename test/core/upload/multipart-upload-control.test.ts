@@ -3,7 +3,6 @@ import { settle } from '../../helpers/service-client-setup.js';
 import {
   KEY,
   MiB,
-  UPLOAD_ID,
   answerPart,
   answerParts,
   completeReply,
@@ -17,11 +16,12 @@ import {
   statusesOf,
   tick,
   uploadSetup,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 4 * MiB;
-const part = (n: number) => `PUT /${KEY}?partNumber=${n}&uploadId=${UPLOAD_ID}`;
-const ABORT = `DELETE /${KEY}?uploadId=${UPLOAD_ID}`;
+const part = (n: number) => lines.part(n);
+const ABORT = lines.abort();
 
 /** An upload of 4 parts, 2 at a time, with Initiate answered and parts 1 and 2 in flight. */
 async function inFlight(options: Parameters<typeof uploadSetup>[0] = {}) {

@@ -19,12 +19,13 @@ import {
   statusesOf,
   uploadSetup,
   transcript,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
-const part = (n: number) => `PUT /${KEY}?partNumber=${n}&uploadId=${UPLOAD_ID}`;
-const COMPLETE = `POST /${KEY}?uploadId=${UPLOAD_ID}`;
-const HEAD = `HEAD /${KEY}`;
+const part = (n: number) => lines.part(n);
+const COMPLETE = lines.complete();
+const HEAD = lines.head;
 
 /** Starts an upload of 3 parts and answers Initiate and the parts; returns it waiting on its first Complete. */
 async function untilComplete(options: Parameters<typeof uploadSetup>[0] = {}) {

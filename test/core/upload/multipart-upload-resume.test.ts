@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { parseCompleteMultipartUpload } from '../../../src/core/protocol/complete-multipart-upload.js';
 import { settle } from '../../helpers/service-client-setup.js';
 import {
-  KEY,
   MiB,
   NOW,
   UPLOAD_ID,
@@ -18,16 +17,18 @@ import {
   recordIdOf,
   recordOf,
   uploadSetup,
+  NEW_UPLOAD_ID,
+  lines,
 } from '../../helpers/upload-setup.js';
 import type { UploadSnapshot } from '../../../src/core/upload/upload-types.js';
 
 const SIZE = 4 * MiB;
-const NEW_ID = '1716000999ffeeddccbb';
-const part = (n: number, id = UPLOAD_ID) => `PUT /${KEY}?partNumber=${n}&uploadId=${id}`;
-const LIST = `GET /${KEY}?uploadId=${UPLOAD_ID}&max-parts=1000`;
-const INITIATE = `POST /${KEY}?uploads`;
-const ABORT = `DELETE /${KEY}?uploadId=${UPLOAD_ID}`;
-const complete = (id = UPLOAD_ID) => `POST /${KEY}?uploadId=${id}`;
+const NEW_ID = NEW_UPLOAD_ID;
+const part = lines.part;
+const LIST = lines.list();
+const INITIATE = lines.initiate;
+const ABORT = lines.abort();
+const complete = lines.complete;
 
 /** An upload of 4 parts whose store already holds `record` (the engine's own for this file, with overrides). */
 async function withRecord(

@@ -5,7 +5,6 @@ import { UPLOAD_STATUS_TRANSITIONS } from '../../../src/core/upload/upload-types
 import { rejection } from '../../helpers/expect-error.js';
 import { settle } from '../../helpers/service-client-setup.js';
 import {
-  KEY,
   MiB,
   UPLOAD_ID,
   answerParts,
@@ -21,14 +20,15 @@ import {
   tick,
   uploadSetup,
   transcript,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
-const part = (n: number) => `PUT /${KEY}?partNumber=${n}&uploadId=${UPLOAD_ID}`;
-const INITIATE = `POST /${KEY}?uploads`;
-const LIST = `GET /${KEY}?uploadId=${UPLOAD_ID}&max-parts=1000`;
-const COMPLETE = `POST /${KEY}?uploadId=${UPLOAD_ID}`;
-const ABORT = `DELETE /${KEY}?uploadId=${UPLOAD_ID}`;
+const part = (n: number) => lines.part(n);
+const INITIATE = lines.initiate;
+const LIST = lines.list();
+const COMPLETE = lines.complete();
+const ABORT = lines.abort();
 
 /** `promise`, or a failure naming `what` after `ms` (a hang fails the test instead of timing it out). */
 function within<T>(promise: Promise<T>, what: string, ms = 500): Promise<T> {

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { rejection } from '../../helpers/expect-error.js';
 import {
-  KEY,
   MiB,
-  UPLOAD_ID,
   WRONG_CRC,
   answerPart,
   answerParts,
@@ -17,14 +15,16 @@ import {
   partEtag,
   statusesOf,
   uploadSetup,
+  NEW_UPLOAD_ID,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
-const NEW_ID = '1716000999ffeeddccbb';
-const part = (n: number, id = UPLOAD_ID) => `PUT /${KEY}?partNumber=${n}&uploadId=${id}`;
-const INITIATE = `POST /${KEY}?uploads`;
-const COMPLETE = (id = UPLOAD_ID) => `POST /${KEY}?uploadId=${id}`;
-const HEAD = `HEAD /${KEY}`;
+const NEW_ID = NEW_UPLOAD_ID;
+const part = lines.part;
+const INITIATE = lines.initiate;
+const COMPLETE = lines.complete;
+const HEAD = lines.head;
 
 /** An upload of 3 parts whose first Complete lost its answer and whose resend found no upload: HEAD is next. */
 async function untilHead() {

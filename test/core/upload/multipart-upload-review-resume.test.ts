@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { settle } from '../../helpers/service-client-setup.js';
 import {
-  KEY,
   MiB,
   UPLOAD_ID,
   answerParts,
@@ -14,15 +13,17 @@ import {
   recordIdOf,
   recordOf,
   uploadSetup,
+  NEW_UPLOAD_ID,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
-const NEW_ID = '1716000999ffeeddccbb';
-const part = (n: number, id = UPLOAD_ID) => `PUT /${KEY}?partNumber=${n}&uploadId=${id}`;
-const INITIATE = `POST /${KEY}?uploads`;
-const LIST = `GET /${KEY}?uploadId=${UPLOAD_ID}&max-parts=1000`;
-const ABORT = (id = UPLOAD_ID) => `DELETE /${KEY}?uploadId=${id}`;
-const COMPLETE = (id = UPLOAD_ID) => `POST /${KEY}?uploadId=${id}`;
+const NEW_ID = NEW_UPLOAD_ID;
+const part = lines.part;
+const INITIATE = lines.initiate;
+const LIST = lines.list();
+const ABORT = lines.abort;
+const COMPLETE = lines.complete;
 
 /** An upload of 3 parts whose store already holds the engine's own record of this file (with `overrides`). */
 async function withRecord(

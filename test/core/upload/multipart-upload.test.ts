@@ -28,11 +28,12 @@ import {
   transferredOf,
   uploadSetup,
   transcript,
+  lines,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB - 100;
-const part = (n: number) => `PUT /${KEY}?partNumber=${n}&uploadId=${UPLOAD_ID}`;
-const COMPLETE = `POST /${KEY}?uploadId=${UPLOAD_ID}`;
+const part = (n: number) => lines.part(n);
+const COMPLETE = lines.complete();
 
 describe('MultipartUpload in parts', () => {
   it('should initiate with the Content-Type of the object', async () => {
