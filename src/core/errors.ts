@@ -50,6 +50,11 @@ export interface TranscoderErrorInit {
   retryable?: boolean;
   /** How many attempts were made before giving up. @default 1 */
   attempts?: number;
+  /**
+   * Milliseconds the service asked the caller to wait (`Retry-After` of a 429 or 503) before trying again, when the
+   * last answer said so. Callers that try again later (the job tracker's next poll) wait at least this long.
+   */
+  retryAfterMs?: number;
   /** The lower-level failure (a `ZodError`, a `DOMException`, the thrown host error...). */
   cause?: unknown;
 }
@@ -77,6 +82,7 @@ export class TranscoderError extends Error {
   readonly requestId: string | undefined;
   readonly retryable: boolean;
   readonly attempts: number;
+  readonly retryAfterMs: number | undefined;
 
   constructor(message: string, init: TranscoderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -87,6 +93,7 @@ export class TranscoderError extends Error {
     this.requestId = init.requestId;
     this.retryable = init.retryable ?? false;
     this.attempts = init.attempts ?? 1;
+    this.retryAfterMs = init.retryAfterMs;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -100,6 +107,7 @@ export class TranscoderError extends Error {
       requestId: this.requestId,
       retryable: this.retryable,
       attempts: this.attempts,
+      retryAfterMs: this.retryAfterMs,
       cause: this.cause,
       ...changes,
     });

@@ -200,8 +200,10 @@ export class ServiceClient {
         }
       }
       retries += 1;
-      if (!this.#mayRetry(outcome, prepared, retries)) throw error.with({ attempts });
       const retryAfter = reply && parseRetryAfter(reply.response.headers['retry-after'], this.clock.now());
+      if (!this.#mayRetry(outcome, prepared, retries)) {
+        throw error.with({ attempts, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) });
+      }
       await delay(retryDelay(this.retry, retries, retryAfter) ?? 0, signal).catch(() => {
         throw abortError(signal, phase).with({ attempts });
       });

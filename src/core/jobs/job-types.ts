@@ -1,0 +1,148 @@
+import type { TranscoderError } from '../errors.js';
+import type { JobsDetail } from '../protocol/ci-schemas.js';
+import type { JobState } from '../protocol/job-state.js';
+import type { MediaInfo } from '../protocol/media-info.js';
+
+/**
+ * Where a change of a tracked job came from: the `POST /jobs` answer (or the lookup that found the job again),
+ * a `GET /jobs/<id>` poll, or a server callback the host relayed.
+ */
+export type JobSource = 'submit' | 'poll' | 'callback';
+
+/** One object a finished job wrote. */
+export interface JobOutputObject {
+  bucket: string;
+  region: string;
+  key: string;
+  /** The MD5 the service reported for it (`Md5Info`), hex, when it did. */
+  md5?: string;
+}
+
+/**
+ * What a job produced, in plain form. Fields are present only when the service reported them; a running job has
+ * none of the results yet.
+ */
+export interface JobResults {
+  /** The objects a transcode job wrote (`Operation.MediaResult.OutputFile`, one entry per object name). */
+  outputs: JobOutputObject[];
+  /** Media information of the output (`Operation.MediaInfo`). */
+  mediaInfo?: MediaInfo;
+  /**
+   * The invisible watermark a transcode job embeds, and whether embedding it worked (`Running` until the job ends,
+   * then `Success` or `Failed`; a job with `IgnoreError` may succeed with a `Failed` embedding).
+   */
+  digitalWatermark?: { message?: string; state?: string };
+  /** The text an `ExtractDigitalWatermark` job found (`Operation.ExtractDigitalWatermark.Message`). */
+  extractedMessage?: string;
+  /** `Operation.UserData`, echoed byte for byte. */
+  userData?: string;
+}
+
+/** Everything a subscriber of a job tracker learns at each change. */
+export interface JobSnapshot {
+  jobId: string;
+  /** `Transcode` or `ExtractDigitalWatermark` (the service's `Tag`). */
+  tag: string;
+  state: JobState;
+  /** 0..1: the service's `Progress` / 100; 1 once the job succeeded. Never falls while the job is followed. */
+  progress: number;
+  /** Where the last change came from. */
+  source: JobSource;
+  /** The latest `JobsDetail` accepted. */
+  detail: JobsDetail;
+  /** The job's results in plain form (complete once `state` is `Success`). */
+  results: JobResults;
+  /**
+   * For `Failed`: a `job-failed` {@link TranscoderError} whose `serviceCode` is the job's `Code` and whose message
+   * quotes its `Message`. While the job runs: the last tracking failure (a poll that failed and will be tried
+   * again), cleared by the next good report.
+   */
+  error?: TranscoderError;
+}
+
+/** Called with every change of a tracked job; never twice for the same state and progress. */
+export type JobListener = (snapshot: JobSnapshot) => void;
+
+/**
+ * A way for the host page to relay CI's job callbacks (`CallBack` URL → the host's server → the page):
+ *
+ * - `subscribe`: a host function that calls `deliver(body)` for each callback of `jobId` and returns an
+ *   unsubscribe function (a WebSocket, a Firebase listener, anything);
+ * - `eventSource`: the URL of a Server-Sent Events stream whose `message` events carry callback bodies (`{jobId}`
+ *   in the URL is replaced by the job id, URL-encoded).
+ *
+ * Bodies may be XML or JSON, with `JobsDetail` as one object or an array, as a string, bytes or a parsed object.
+ * The tracker also takes bodies pushed to its `deliver()` method.
+ */
+export interface JobCallbackRelay {
+  subscribe?: (jobId: string, deliver: (body: unknown) => void) => (() => void) | void;
+  eventSource?: string;
+  /** `withCredentials` of the `EventSource`. @default false */
+  withCredentials?: boolean;
+}
+
+/** Polling of a job tracker. All times in milliseconds. */
+export interface JobPollOptions {
+  /**
+   * Waits between polls while no callback channel is open: the first poll comes `delays[0]` after the submission,
+   * and the last delay repeats. @default [1000, 2000, 3000, 5000, 8000, 10000]
+   */
+  delays?: readonly number[];
+  /** Share of each delay drawn at random, ±. @default 0.2 */
+  jitter?: number;
+  /** The wait between polls while a callback channel is open (the safety net). @default 40000 */
+  safetyNetDelay?: number;
+  /** Consecutive failed polls after which tracking fails. @default 8 */
+  maxFailures?: number;
+}
+
+/** What `submitJob` resolves with: the job, and how it was obtained. */
+export interface SubmittedJob {
+  /** The job as the service reported it (`State` is `Submitted` for a new job, anything for a found one). */
+  job: JobsDetail;
+  /**
+   * - `submitted`: `POST /jobs` answered with it;
+   * - `recovered`: the answer to `POST /jobs` was lost, and the job that request created was found through the
+   *   list API instead of submitting again;
+   * - `reattached`: a record persisted by an earlier page (before a reload) named this job, so nothing was
+   *   submitted.
+   */
+  origin: 'submitted' | 'recovered' | 'reattached';
+  /** `POST /jobs` requests sent (0 when reattached). */
+  submissions: number;
+  /**
+   * Forgets the persisted record that lets a reloaded page find this job again. Call it once the job's end has
+   * been shown; a `JobTracker` given this object calls it when the job ends.
+   */
+  release(): void;
+}
+
+/** Timers a job tracker schedules its polls with; injected in tests. */
+export interface TrackerTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * What a job tracker watches in its page: whether the tab is hidden (polling pauses), and the events after which it
+ * polls at once (the tab shown again, the network back). Defaults to `document` and `window` where they exist;
+ * in Node, the page is never hidden.
+ */
+export interface TrackerEnvironment {
+  isHidden(): boolean;
+  /** Calls `listener` whenever the page is shown or hidden; returns the function that stops it. */
+  onVisibilityChange(listener: () => void): () => void;
+  /** Calls `listener` whenever the network comes back (`online`); returns the function that stops it. */
+  onOnline(listener: () => void): () => void;
+  /** The `EventSource` constructor for `relay.eventSource`. @default globalThis.EventSource */
+  EventSource?: new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
+}
+
+/** The part of `EventSource` a tracker uses. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  close(): void;
+}
