@@ -21,7 +21,9 @@ const port = Number(process.env.WTR_PORT || 8765);
 const origin = `http://localhost:${port}`;
 
 // The browser tests under test/e2e/ talk to a real emulator on other origins (`*.localhost:<port>`), started from
-// its command line as users start it, with the example host backend (STS credentials) mounted under /api/.
+// its command line as users start it, with the example host backend (STS credentials, CI callback relay) mounted
+// under /api/. Jobs stay Submitted 400 ms (time to cancel one) and Running 1200 ms (time to see progress); the
+// emulator delivers their callbacks to http://localhost:<port>/api/ci-callback, this server.
 const { spawnEmulator } = await tsImport('./demo/host/emulator-process.ts', import.meta.url);
 const { createHostMiddleware } = await tsImport('./demo/host/host-middleware.ts', import.meta.url);
 const { createVerifyObjectMiddleware } = await tsImport('./test/helpers/verify-object-middleware.ts', import.meta.url);
@@ -29,8 +31,8 @@ const emulator = await spawnEmulator([
   '--port', '0',
   '--bucket', 'examplebucket-1250000000',
   '--cors-origin', origin,
-  '--job-queue-ms', '50',
-  '--job-run-ms', '300',
+  '--job-queue-ms', '400',
+  '--job-run-ms', '1200',
 ]);
 
 /**
@@ -52,11 +54,13 @@ const fromConnect = (middleware) => (ctx, next) => {
 };
 
 // The example host backend twice: /api/ with credentials for the whole bucket, and /api/narrow/ with credentials
-// whose policy allows only keys under `narrow/` (tests of what a narrow policy refuses).
-const hostBackends = [
+// whose policy allows only keys under `narrow/` (tests of what a narrow policy refuses). Each has its own callback
+// relay under its base path.
+const hosts = [
   createHostMiddleware({ endpoints: emulator.endpoints }),
   createHostMiddleware({ endpoints: emulator.endpoints, basePath: '/api/narrow', prefix: 'narrow/' }),
-].map(fromConnect);
+];
+const hostBackends = hosts.map(fromConnect);
 // GET /__verify/object?key= -> { size, sha256 } of a stored object, read in Node (tests of byte-identical uploads).
 const verifyObject = fromConnect(createVerifyObjectMiddleware(emulator.endpoints));
 
@@ -69,7 +73,13 @@ export default {
   middleware: [scriptedReplies(), ...hostBackends, verifyObject],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022' }),
-    { name: 'emulator', serverStop: () => emulator.stop() },
+    {
+      name: 'emulator',
+      serverStop: () => {
+        for (const host of hosts) host.close();
+        return emulator.stop();
+      },
+    },
   ],
   reporters: [defaultReporter(), summaryReporter()],
   testFramework: { config: { timeout: 10000 } },

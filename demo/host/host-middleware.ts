@@ -1,8 +1,10 @@
 // The example host backend, as connect middleware (Vite's dev server and @web/test-runner both take it). It holds
 // the permanent key and gives the page what the widget's host contract asks for: temporary credentials scoped to
-// an upload prefix and the bucket's jobs. A real host does the same on its own server.
+// an upload prefix and the bucket's jobs, and a relay of CI's job callbacks. A real host does the same on its own
+// server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEndpoints } from '../../src/emulator/index.js';
+import { createCallbackRelay, type CallbackRelay, type CallbackRelayOptions } from './callback-relay.js';
 import { getFederationToken, uploadAndTranscodePolicy } from './sts-client.js';
 
 /** Options of {@link createHostMiddleware}. */
@@ -15,25 +17,48 @@ export interface HostOptions {
   /** @default 1800 */
   durationSeconds?: number;
   /**
-   * Where the two routes live (`${basePath}/config`, `${basePath}/credentials`), so that several instances with
-   * different prefixes can be mounted side by side. @default '/api'
+   * Where the routes live (`${basePath}/config`, `${basePath}/credentials`, and the callback relay's
+   * `${basePath}/ci-callback` and `${basePath}/job-events`), so that several instances with different prefixes can
+   * be mounted side by side. @default '/api'
    */
   basePath?: string;
+  /** Options of the callback relay (its limits and heartbeat); see {@link createCallbackRelay}. */
+  callbacks?: Omit<CallbackRelayOptions, 'basePath'>;
 }
 
 type Next = (error?: unknown) => void;
 
+/** The host backend's middleware, its callback relay, and a way to end the relay's streams. */
+export interface HostMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
+  /** The relay mounted under the same `basePath`. */
+  readonly relay: CallbackRelay;
+  /** Closes the relay (ends its event streams); call it when the server stops. */
+  close(): void;
+}
+
+/** Host names (with an optional port) the config builds a callback URL from; anything else gets none. */
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
 /**
- * Serves `GET <basePath>/config` (bucket, region, prefix and emulator domains: no secrets) and
- * `GET <basePath>/credentials` (STS temporary credentials in the form the widget's `getAuthorization` accepts, with a
- * policy limited to `prefix`). `?durationSeconds=` on the latter asks for a shorter lifetime (tests of expiry).
+ * Serves:
+ *
+ * - `GET <basePath>/config`: bucket, region, prefix and emulator domains (no secrets), plus `callbackUrl`, the
+ *   absolute `http://<Host>${basePath}/ci-callback` URL to give jobs as `CallBack` (built from the request's `Host`
+ *   header; absent when that header is not a plain host name with an optional port), and `jobEventsUrl`, the
+ *   relative `${basePath}/job-events?jobId={jobId}` template of the callbacks' event stream;
+ * - `GET <basePath>/credentials`: STS temporary credentials in the form the widget's `getAuthorization` accepts,
+ *   with a policy limited to `prefix`; `?durationSeconds=` asks for a shorter lifetime (tests of expiry);
+ * - the callback relay's `POST <basePath>/ci-callback` and `GET <basePath>/job-events?jobId=` (see
+ *   {@link createCallbackRelay}).
+ *
  * Every other request goes to `next()`, so that other instances (another `basePath`) and the server's own 404 see it.
  *
  * @example
  * server.middlewares.use(createHostMiddleware({ endpoints }));
  * server.middlewares.use(createHostMiddleware({ endpoints, basePath: '/api/narrow', prefix: 'narrow/' }));
  */
-export function createHostMiddleware(options: HostOptions) {
+export function createHostMiddleware(options: HostOptions): HostMiddleware {
   const { endpoints } = options;
   const bucket = endpoints.buckets.find((b) => b.name === options.bucket) ?? endpoints.buckets[0];
   if (!bucket) throw new Error('The emulator has no bucket');
@@ -43,10 +68,12 @@ export function createHostMiddleware(options: HostOptions) {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(value));
   };
-  return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+  const relay = createCallbackRelay({ ...options.callbacks, basePath });
+  const middleware = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = new URL(req.url ?? '/', 'http://host.invalid');
-    if (req.method !== 'GET') return next();
+    if (req.method !== 'GET') return relay(req, res, next);
     if (url.pathname === `${basePath}/config`) {
+      const host = req.headers.host;
       return json(res, 200, {
         bucket: bucket.name,
         region: bucket.region,
@@ -54,6 +81,8 @@ export function createHostMiddleware(options: HostOptions) {
         protocol: endpoints.protocol,
         domains: endpoints.domains,
         admin: endpoints.admin,
+        ...(host !== undefined && HOST.test(host) ? { callbackUrl: `http://${host}${basePath}/ci-callback` } : {}),
+        jobEventsUrl: `${basePath}/job-events?jobId={jobId}`,
       });
     }
     if (url.pathname === `${basePath}/credentials`) {
@@ -78,6 +107,7 @@ export function createHostMiddleware(options: HostOptions) {
       );
       return;
     }
-    next();
+    relay(req, res, next);
   };
+  return Object.assign(middleware, { relay, close: () => relay.close() });
 }

@@ -91,7 +91,8 @@ export interface FaultController {
   update(config: FaultConfig): void;
   /**
    * The faults of one request of `operation`; `key` is the object key of a COS object request (the `prefix` of a
-   * `ListMultipartUploads`), absent for other requests, which rules with a `keyPrefix` never cover.
+   * `ListMultipartUploads`), the `Input.Object` of a `CreateMediaJobs`, the `inputObject` filter of a
+   * `DescribeMediaJobs`, absent for other requests, which rules with a `keyPrefix` never cover.
    */
   decide(operation: Operation, key?: string): FaultDecision;
   /** Whether the job about to run must fail, and how. */

@@ -349,7 +349,7 @@ describe('faults limited by keyPrefix', function () {
     expect(statuses).to.deep.equal([500, 200]);
   });
 
-  it('should leave CI requests alone even with an empty keyPrefix', async () => {
+  it('should leave CI requests without a key alone even with an empty keyPrefix', async () => {
     emulator.faults.update({ rules: [{ errorRate: 1, keyPrefix: '' }] });
     expect((await listJobs(emulator, { tag: 'Transcode' })).status).to.equal(200);
     expect((await put('faults/any.bin')).status).to.equal(500);

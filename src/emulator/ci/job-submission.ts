@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { TranscoderError } from '../../core/errors.js';
 import { parseJobRequest } from '../../core/protocol/job-request.js';
 import type { JobRequest } from '../../core/protocol/job-request-schemas.js';
+import { parseXml } from '../../core/protocol/xml.js';
 import type { EmulatorEnv } from '../env.js';
 import { serviceError } from '../errors.js';
 import type { RequestContext } from '../http/request-context.js';
@@ -14,14 +16,27 @@ export const MAX_JOB_REQUEST_BYTES = 1024 * 1024;
 /** Longest error message the emulator answers with; validation messages are capped to it. */
 const MAX_MESSAGE = 1000;
 
+/** Each request's body, read once: the fault decision reads it for its key, then the handler reuses it. */
+const bodies = new WeakMap<IncomingMessage, Promise<string>>();
+
 /**
- * Reads a `POST /jobs` body as UTF-8 text. No body → 400 `MissingContent`; more than {@link MAX_JOB_REQUEST_BYTES}
- * → 400 `EntityTooLarge` (the rest of the body is drained by the server's error path).
+ * Reads a `POST /jobs` body as UTF-8 text, once per request (later calls get the same text, or the same error).
+ * No body → 400 `MissingContent`; more than {@link MAX_JOB_REQUEST_BYTES} → 400 `EntityTooLarge` (the rest of the
+ * body is drained by the server's error path).
  */
-export async function readJobRequestBody(ctx: RequestContext): Promise<string> {
+export function readJobRequestBody(ctx: Pick<RequestContext, 'req'>): Promise<string> {
+  let body = bodies.get(ctx.req);
+  if (body === undefined) {
+    body = readBody(ctx.req);
+    bodies.set(ctx.req, body);
+  }
+  return body;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
+  for await (const chunk of req) {
     const bytes = chunk as Buffer;
     size += bytes.length;
     if (size > MAX_JOB_REQUEST_BYTES) {
@@ -32,6 +47,23 @@ export async function readJobRequestBody(ctx: RequestContext): Promise<string> {
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw serviceError('MissingContent', 'The job request has no body.');
   return text;
+}
+
+const child = (node: unknown, name: string): unknown =>
+  typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[name] : undefined;
+
+/**
+ * The `Input.Object` a `POST /jobs` request names, the key fault rules' `keyPrefix` is matched against; `undefined`
+ * when the body cannot be read, is not XML or names none (the handler then answers the error in its turn).
+ */
+export async function submissionInputObject(ctx: Pick<RequestContext, 'req'>): Promise<string | undefined> {
+  try {
+    const request = child(parseXml(await readJobRequestBody(ctx), 'submit'), 'Request');
+    const key = child(child(request, 'Input'), 'Object');
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keeps a message printable and short: validation messages name fields and rules, never whole inputs. */

@@ -32,9 +32,11 @@ export const FaultRuleSchema = z.object({
   /** Operations the rule applies to. @default every operation */
   operations: z.optional(z.array(z.enum(OPERATIONS))),
   /**
-   * Only COS requests whose decoded object key starts with this (for `ListMultipartUploads`, whose `prefix` query
-   * parameter does), so that concurrent tests under other keys are left alone; CI and STS requests never match a
-   * rule that names one. @default every key
+   * Only requests whose key starts with this, so that concurrent tests under other keys are left alone. The key is
+   * a COS request's decoded object key (for `ListMultipartUploads`, its `prefix` query parameter), a
+   * `CreateMediaJobs`' `Input.Object` (a body that does not parse has none), and a `DescribeMediaJobs`'
+   * `inputObject` query parameter (a listing without it has none); other CI requests and STS requests have none,
+   * and never match a rule that names a `keyPrefix`. @default every key
    */
   keyPrefix: z.optional(z.string().check(z.maxLength(1024))),
   /** Share of requests answered with `error` instead of being processed. */

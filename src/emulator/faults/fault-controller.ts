@@ -48,7 +48,9 @@ interface RuleState {
  * sequences, so that job scheduling never changes which requests fail.
  *
  * A rule covers a request when it names its operation (or none) and, if it has a `keyPrefix`, when the request's
- * key starts with it; a request without a key (CI, STS) is covered only by rules without one.
+ * key starts with it: the object key of a COS request (a `ListMultipartUploads`' `prefix`), the `Input.Object` of
+ * a `CreateMediaJobs`, the `inputObject` filter of a `DescribeMediaJobs`. A request without a key (other CI
+ * requests, STS, a listing without that filter) is covered only by rules without one.
  *
  * For each rule that covers the request, in order: `dropBeforeRate`, then `errorRate`, then `dropAfterRate`, then
  * (for {@link CRC_OPERATIONS}) `corruptCrcRate`; the first that fires decides the request's fate, and later ones
@@ -99,7 +101,8 @@ export class RandomFaultController implements FaultController {
 
   /**
    * The faults of one request of `operation`; `key` is the decoded object key of a COS object request (the `prefix`
-   * query parameter of a `ListMultipartUploads`), absent for CI and STS requests.
+   * query parameter of a `ListMultipartUploads`), the `Input.Object` of a `CreateMediaJobs`, the `inputObject`
+   * query parameter of a `DescribeMediaJobs`, absent for other requests.
    */
   decide(operation: Operation, key?: string): FaultDecision {
     const decision: FaultDecision = { dropBefore: false, dropAfter: false, corruptCrc: false, latencyMs: 0 };

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAllowed } from '../auth/policy.js';
 import { verifySignature } from '../auth/verify-signature.js';
+import { submissionInputObject } from '../ci/job-submission.js';
 import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
 import { EmulatorError, serviceError } from '../errors.js';
 import type { Operation } from '../faults/fault-config.js';
@@ -9,7 +10,7 @@ import { corsReplyHeaders, preflightHeaders } from './cors.js';
 import { routeHost, type Route } from './host-routing.js';
 import { ACTIONS, identifyOperation, resourceOf } from './operations.js';
 import { newRequestId, reply, replyError, replyJson } from './reply.js';
-import { header, objectKey, type RequestContext } from './request-context.js';
+import { header, objectKey, queryParam, type RequestContext } from './request-context.js';
 
 const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
 
@@ -104,7 +105,7 @@ async function handle(
   }
   ctx.operation = operation;
 
-  const decision = env.faults.decide(operation, faultKey(ctx, operation));
+  const decision = env.faults.decide(operation, await faultKey(ctx, operation));
   if (decision.latencyMs > 0) await delay(ctx, decision.latencyMs);
   if (decision.dropBefore) {
     ctx.req.socket.destroy();
@@ -125,10 +126,25 @@ async function handle(
   await handler(ctx);
 }
 
-/** The key fault rules' `keyPrefix` is matched against: COS requests only, a listing's `prefix` for a listing. */
-function faultKey(ctx: RequestContext, operation: Operation): string | undefined {
-  if (ctx.route.kind !== 'cos') return undefined;
-  return operation === 'ListMultipartUploads' ? (ctx.query.get('prefix') ?? '') : objectKey(ctx);
+/**
+ * The key fault rules' `keyPrefix` is matched against: a COS request's object key (a `ListMultipartUploads`'
+ * `prefix`), a `CreateMediaJobs`' `Input.Object` (its small body is read here, and kept for the handler), a
+ * `DescribeMediaJobs`' `inputObject` filter; other requests have none.
+ */
+async function faultKey(ctx: RequestContext, operation: Operation): Promise<string | undefined> {
+  switch (operation) {
+    case 'ListMultipartUploads':
+      return ctx.query.get('prefix') ?? '';
+    case 'CreateMediaJobs':
+      return submissionInputObject(ctx);
+    case 'DescribeMediaJobs': {
+      // As the listing reads it: case-insensitive name, an empty value is no filter.
+      const input = queryParam(ctx, 'inputObject');
+      return input === '' ? undefined : input;
+    }
+    default:
+      return ctx.route.kind === 'cos' ? objectKey(ctx) : undefined;
+  }
 }
 
 /**
