@@ -1,0 +1,394 @@
+import type { TranscoderError } from '../errors.js';
+import type { JobsDetail } from '../protocol/ci-schemas.js';
+import { JobState, isTerminalJobState } from '../protocol/job-state.js';
+import { isRetryableError } from '../transport/retry.js';
+import { CallbackChannel, callbackReports } from './callback-channel.js';
+import { cancelJob, describeJobs, type JobCallOptions } from './job-api.js';
+import { jobFailedError, mergeJobReport } from './job-merge.js';
+import { resolveTrackerOptions, type JobTrackerOptions, type TrackerSettings } from './job-tracker-options.js';
+import type { JobListener, JobSnapshot, JobSource } from './job-types.js';
+import { nextPollDelay } from './poll-schedule.js';
+import { asTrackingError, cancelledError, missingDetailError, notFoundError, stoppedError } from './tracking-errors.js';
+
+export type { JobTrackerOptions } from './job-tracker-options.js';
+
+/** How tracking ended. */
+type Outcome = { snapshot: JobSnapshot } | { error: TranscoderError };
+
+/** What a tracker has sent and received, for tests and benchmarks. */
+export interface JobTrackerStats {
+  /** `GET /jobs/<id>` polls sent (each may have been retried inside the client). */
+  polls: number;
+  /** Callback bodies that were about this job and valid (news or not). */
+  callbacks: number;
+  /** Callback bodies dropped: invalid, or about other jobs only. */
+  ignored: number;
+}
+
+/**
+ * Follows one CI job to its end, merging every source of truth into one stream of snapshots: the submission, polls
+ * of `GET /jobs/<id>`, and callbacks the host relays (`relay.subscribe`, `relay.eventSource`, {@link deliver}).
+ *
+ * - The merge ({@link mergeJobReport}) dedupes, never moves backwards and ignores other jobs; each change is tagged
+ *   with its source.
+ * - Polls follow `poll.delays` (fast first, then every 10 s, jittered), one at a time; while a callback channel is
+ *   open they drop to `poll.safetyNetDelay`. No poll is planned while the page is hidden; one goes out at once when
+ *   it is shown again or the network comes back. A failed poll is tried again with a doubled delay, never sooner
+ *   than the service's `Retry-After`.
+ * - At `Success`, `Failed` or `Cancel` (or `stop()`), every timer, page listener, subscription and `EventSource`
+ *   is released, and a `SubmittedJob`'s `release()` is called once the job ended.
+ *
+ * A listener that throws does not disturb tracking: its error is thrown again from a timer of its own, where the
+ * page's uncaught-error handling sees it.
+ *
+ * @example
+ * ```ts
+ * const job = await submitJob(client, request);
+ * const tracker = new JobTracker({ client, job, relay: { eventSource: '/ci-events/{jobId}' } });
+ * tracker.subscribe(({ state, progress }) => render(state, progress));
+ * const { results } = await tracker.start();
+ * ```
+ */
+export class JobTracker {
+  /** The job followed. */
+  readonly jobId: string;
+  readonly #settings: TrackerSettings;
+  readonly #listeners = new Set<JobListener>();
+  readonly #stats: JobTrackerStats = { polls: 0, callbacks: 0, ignored: 0 };
+  readonly #controller = new AbortController();
+  readonly #cleanups: (() => void)[] = [];
+  #snapshot: JobSnapshot | undefined;
+  #phase: 'idle' | 'running' | 'ended' = 'idle';
+  #promise: Promise<JobSnapshot> | undefined;
+  #settle: { resolve: (snapshot: JobSnapshot) => void; reject: (error: TranscoderError) => void } | undefined;
+  #outcome: Outcome | undefined;
+  #channel: CallbackChannel | undefined;
+  #timer: { handle: unknown } | undefined;
+  #inFlight = false;
+  #pollAgain = false;
+  #step = 0;
+  #failures = 0;
+  #retryAfterMs: number | undefined;
+
+  /**
+   * Checks the options; sends nothing until {@link start}.
+   *
+   * @throws {TranscoderError} `invalid-options` naming the first bad option.
+   */
+  constructor(options: JobTrackerOptions) {
+    this.#settings = resolveTrackerOptions(options);
+    this.jobId = this.#settings.jobId;
+    const { detail } = this.#settings;
+    if (detail) this.#snapshot = mergeJobReport(undefined, detail, 'submit');
+  }
+
+  /** The latest snapshot; `undefined` while nothing is known of the job (started from an id, not yet polled). */
+  get snapshot(): JobSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** Polls sent, callbacks accepted and callbacks ignored so far. */
+  get stats(): JobTrackerStats {
+    return { ...this.#stats };
+  }
+
+  /** Calls `listener` with every new snapshot until the returned function is called or tracking ends. */
+  subscribe(listener: JobListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Starts following the job (every later call returns the same promise). The first snapshot, when the job was
+   * given as a `JobsDetail` or `SubmittedJob`, is emitted at once.
+   *
+   * Resolves with the final snapshot at `Success`. Rejects with:
+   * - the snapshot's `job-failed` error at `Failed`;
+   * - `aborted` (phase `track`) when the job was cancelled, or when {@link stop} was called or `signal` aborted;
+   * - `service` (phase `track`, no `status`) when the service does not know the job (`NonExistJobIds`);
+   * - the poll's error when a poll fails for good: at once when it cannot succeed by trying again (403, 404, an
+   *   invalid request), or after `poll.maxFailures` failures in a row.
+   */
+  start(): Promise<JobSnapshot> {
+    if (this.#promise) return this.#promise;
+    this.#promise = new Promise<JobSnapshot>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    const { signal } = this.#settings;
+    if (this.#phase === 'ended' || signal?.aborted) {
+      this.#phase = 'ended';
+      this.#outcome ??= { error: stoppedError(this.jobId, this.#settings.signal) };
+    }
+    if (this.#outcome) {
+      this.#deliverOutcome();
+      return this.#promise;
+    }
+    this.#run();
+    return this.#promise;
+  }
+
+  /**
+   * Takes a callback body the host received (XML or JSON, text, bytes or parsed). Returns `true` when it is a job
+   * callback about this job (news or not); anything else is counted as ignored. Never throws.
+   */
+  deliver(body: unknown): boolean {
+    const reports = callbackReports(body, this.jobId);
+    if (!reports || reports.length === 0) {
+      this.#stats.ignored += 1;
+      return false;
+    }
+    this.#stats.callbacks += 1;
+    for (const detail of reports) this.#accept(detail, 'callback');
+    return true;
+  }
+
+  /**
+   * Polls at once (or right after the poll in flight). When the service's last answer asked to wait
+   * (`Retry-After`), the poll comes when that wait ends.
+   */
+  pollNow(): void {
+    if (this.#phase !== 'running') return;
+    if (this.#inFlight) {
+      this.#pollAgain = true;
+      return;
+    }
+    if (this.#retryAfterMs !== undefined) {
+      if (!this.#timer) this.#schedule(true);
+      return;
+    }
+    void this.#poll();
+  }
+
+  /**
+   * Cancels the job (`PUT /jobs/<id>?cancel`), then polls at once so that `Cancel` is seen and {@link start}
+   * rejects with `aborted`. Rejects like `cancelJob`, for example when the job is already running.
+   */
+  async cancel(options: JobCallOptions = {}): Promise<void> {
+    await cancelJob(this.#settings.client, this.jobId, options);
+    this.#retryAfterMs = undefined;
+    this.pollNow();
+  }
+
+  /**
+   * Stops following the job: releases every timer, listener, subscription and `EventSource`, aborts the poll in
+   * flight, and rejects {@link start} with `aborted`. The job itself goes on (see {@link cancel}).
+   */
+  stop(): void {
+    if (this.#phase === 'ended') return;
+    this.#end({ error: stoppedError(this.jobId, this.#settings.signal) });
+  }
+
+  #run(): void {
+    this.#phase = 'running';
+    const { environment, signal, relay } = this.#settings;
+    if (signal) {
+      const onAbort = () => this.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
+    }
+    this.#cleanups.push(environment.onVisibilityChange(() => this.#visibilityChanged()));
+    this.#cleanups.push(environment.onOnline(() => this.#wake()));
+    const first = this.#snapshot;
+    if (first) {
+      this.#emit(first);
+      if (this.#phase !== 'running' || this.#endIfTerminal(first)) return;
+    }
+    if (relay) {
+      const channel = new CallbackChannel({
+        jobId: this.jobId,
+        relay,
+        EventSource: environment.EventSource,
+        onBody: (body) => this.deliver(body),
+        onChange: () => this.#reschedule(),
+        onError: (error) => this.#rethrowLater(error),
+      });
+      this.#channel = channel;
+      channel.start();
+      if (this.#phase !== 'running') return;
+    }
+    if (first) this.#schedule();
+    else void this.#poll();
+  }
+
+  /** Merges a report; publishes it when it is news, ends at a terminal state, clears a tracking error. */
+  #accept(detail: JobsDetail, source: JobSource): void {
+    if (this.#phase === 'ended' || detail.JobId !== this.jobId) return;
+    const current = this.#snapshot;
+    const next = mergeJobReport(current, detail, source);
+    if (next) {
+      this.#publish(next);
+      if (this.#phase === 'running') this.#endIfTerminal(next);
+    } else if (current?.error && !isTerminalJobState(current.state)) {
+      const { error: _cleared, ...rest } = current;
+      this.#publish({ ...rest, source });
+    }
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#phase !== 'running') return;
+    this.#clearTimer();
+    this.#inFlight = true;
+    this.#stats.polls += 1;
+    let outcome: { jobs: JobsDetail[]; missing: string[] } | { error: TranscoderError };
+    try {
+      outcome = await describeJobs(this.#settings.client, [this.jobId], { signal: this.#controller.signal });
+    } catch (caught) {
+      outcome = { error: asTrackingError(caught, this.jobId) };
+    }
+    this.#inFlight = false;
+    if (this.#phase !== 'running') return;
+    if ('error' in outcome) {
+      this.#pollFailed(outcome.error);
+    } else if (outcome.missing.includes(this.jobId)) {
+      // A job the service does not know will never end: its persisted record is of no use any more.
+      this.#fail(notFoundError(this.jobId), true);
+    } else {
+      const detail = outcome.jobs.find((job) => job.JobId === this.jobId);
+      if (detail) {
+        this.#failures = 0;
+        this.#retryAfterMs = undefined;
+        this.#accept(detail, 'poll');
+      } else {
+        this.#pollFailed(missingDetailError(this.jobId));
+      }
+    }
+    if (this.#phase !== 'running') return;
+    if (this.#pollAgain) {
+      this.#pollAgain = false;
+      this.pollNow();
+    } else {
+      this.#schedule();
+    }
+  }
+
+  #pollFailed(error: TranscoderError): void {
+    this.#failures += 1;
+    // A proxy's error page in place of a jobs document passes; the job is still there to be asked about.
+    const transient = isRetryableError(error) || error.code === 'invalid-response';
+    if (!transient || this.#failures >= this.#settings.poll.maxFailures) {
+      this.#fail(error);
+      return;
+    }
+    this.#retryAfterMs = error.retryAfterMs;
+    const current = this.#snapshot;
+    if (current) this.#publish({ ...current, error });
+  }
+
+  /** Arms the next poll (replacing an armed one), unless a poll is in flight or the page is hidden. */
+  #schedule(keepStep = false): void {
+    this.#clearTimer();
+    if (this.#phase !== 'running' || this.#inFlight || this.#settings.environment.isHidden()) return;
+    const { poll, random, timers } = this.#settings;
+    const ms = nextPollDelay(
+      poll,
+      {
+        step: this.#step,
+        channelOpen: this.#channel?.open === true,
+        failures: this.#failures,
+        ...(this.#retryAfterMs === undefined ? {} : { retryAfterMs: this.#retryAfterMs }),
+      },
+      random,
+    );
+    const timer = {
+      handle: timers.setTimeout(() => {
+        if (this.#timer !== timer) return;
+        this.#timer = undefined;
+        if (!keepStep) this.#step += 1;
+        this.#retryAfterMs = undefined;
+        void this.#poll();
+      }, ms),
+    };
+    this.#timer = timer;
+  }
+
+  /** The callback channel opened or closed: the armed poll moves to the new schedule. */
+  #reschedule(): void {
+    if (this.#phase === 'running' && this.#timer) this.#schedule();
+  }
+
+  #clearTimer(): void {
+    const timer = this.#timer;
+    this.#timer = undefined;
+    if (timer) this.#settings.timers.clearTimeout(timer.handle);
+  }
+
+  #visibilityChanged(): void {
+    if (this.#phase !== 'running') return;
+    if (this.#settings.environment.isHidden()) this.#clearTimer();
+    else this.#wake();
+  }
+
+  /** The page is visible again or the network is back: what was missed is asked for now. */
+  #wake(): void {
+    if (this.#phase === 'running' && !this.#settings.environment.isHidden()) this.pollNow();
+  }
+
+  #endIfTerminal(snapshot: JobSnapshot): boolean {
+    if (!isTerminalJobState(snapshot.state)) return false;
+    if (snapshot.state === JobState.Success) this.#end({ snapshot }, true);
+    else if (snapshot.state === JobState.Cancel) this.#end({ error: cancelledError(this.jobId) }, true);
+    else this.#end({ error: snapshot.error ?? jobFailedError(snapshot.detail) }, true);
+    return true;
+  }
+
+  /** Tracking fails for good: listeners see the error on the last snapshot. */
+  #fail(error: TranscoderError, release = false): void {
+    const current = this.#snapshot;
+    if (current) this.#publish({ ...current, error });
+    this.#end({ error }, release);
+  }
+
+  #end(outcome: Outcome, release = false): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    this.#outcome = outcome;
+    this.#clearTimer();
+    this.#controller.abort();
+    this.#channel?.stop();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#listeners.clear();
+    if (release) this.#release();
+    this.#deliverOutcome();
+  }
+
+  #release(): void {
+    const { submitted } = this.#settings;
+    if (!submitted) return;
+    try {
+      submitted.release();
+    } catch (error) {
+      this.#rethrowLater(error);
+    }
+  }
+
+  #deliverOutcome(): void {
+    const settle = this.#settle;
+    const outcome = this.#outcome;
+    if (!settle || !outcome) return;
+    this.#settle = undefined;
+    if ('snapshot' in outcome) settle.resolve(outcome.snapshot);
+    else settle.reject(outcome.error);
+  }
+
+  #publish(snapshot: JobSnapshot): void {
+    this.#snapshot = snapshot;
+    if (this.#phase === 'running') this.#emit(snapshot);
+  }
+
+  #emit(snapshot: JobSnapshot): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.#rethrowLater(error);
+      }
+    }
+  }
+
+  /** Throws `error` from a timer of its own, so that it is reported without disturbing tracking. */
+  #rethrowLater(error: unknown): void {
+    this.#settings.timers.setTimeout(() => {
+      throw error;
+    }, 0);
+  }
+}

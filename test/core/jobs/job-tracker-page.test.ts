@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { JOB_ID, answerPoll, pollReply } from '../../helpers/job-simulation.js';
+import { expectNoRequest, outcomeOf, trackerSetup } from '../../helpers/tracker-setup.js';
+
+const armed = (timers: { pending: { armedAt: number; ms: number }[] }) =>
+  timers.pending.map((timer) => [timer.armedAt, timer.ms]);
+
+describe('JobTracker in its page', () => {
+  describe('while the page is hidden', () => {
+    it('should arm no timer and send nothing, then poll at once when shown again', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      await timers.advance(500);
+      environment.setHidden(true);
+      expect(armed(timers)).to.deep.equal([]);
+      await timers.advance(120_000);
+      await expectNoRequest(transport, timers);
+      environment.setHidden(false);
+      await answerPoll(transport, pollReply('Running', { progress: 50 }));
+      await timers.settle();
+      expect([transport.requests.length, armed(timers)]).to.deep.equal([1, [[120_500, 1000]]]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should not start polling when it starts hidden', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      environment.hidden = true;
+      const done = outcomeOf(tracker.start());
+      await timers.advance(60_000);
+      await expectNoRequest(transport, timers);
+      expect(armed(timers)).to.deep.equal([]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should arm nothing after a poll that was in flight when the page was hidden', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      const request = await transport.nextRequest();
+      environment.setHidden(true);
+      request.respondWith(pollReply('Running', { progress: 5 }));
+      await timers.settle();
+      expect([tracker.snapshot?.progress, armed(timers)]).to.deep.equal([0.05, []]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should still take callbacks', async () => {
+      const { tracker, timers, environment } = trackerSetup();
+      const done = tracker.start();
+      environment.setHidden(true);
+      tracker.deliver(
+        `<Response><EventName>TaskFinish</EventName><JobsDetail><JobId>${JOB_ID}</JobId><Tag>Transcode</Tag>` +
+          '<State>Success</State></JobsDetail></Response>',
+      );
+      expect((await done).state).to.equal('Success');
+      expect(armed(timers)).to.deep.equal([]);
+    });
+  });
+
+  it('should poll at once when the network comes back', async () => {
+    const { tracker, transport, timers, environment } = trackerSetup();
+    const done = outcomeOf(tracker.start());
+    await timers.advance(300);
+    environment.goOnline();
+    await answerPoll(transport, pollReply('Submitted'));
+    await timers.settle();
+    expect([timers.now, armed(timers)]).to.deep.equal([300, [[300, 1000]]]);
+    tracker.stop();
+    await timers.settle();
+    expect(done.settled).to.equal(true);
+  });
+
+  it('should not poll when the network comes back while the page is hidden', async () => {
+    const { tracker, transport, timers, environment } = trackerSetup();
+    const done = outcomeOf(tracker.start());
+    environment.setHidden(true);
+    environment.goOnline();
+    await expectNoRequest(transport, timers);
+    tracker.stop();
+    await timers.settle();
+    expect(done.settled).to.equal(true);
+  });
+
+  describe('with 429 and Retry-After', () => {
+    const throttled = { status: 429, headers: { 'retry-after': '7' }, body: '<Error><Code>SlowDown</Code></Error>' };
+
+    it('should send the next poll no sooner than Retry-After', async () => {
+      const { tracker, transport, timers, events } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      await answerPoll(transport, throttled);
+      await timers.advance(6999);
+      await expectNoRequest(transport, timers);
+      await timers.advance(1);
+      await answerPoll(transport, pollReply('Running', { progress: 1 }));
+      await timers.settle();
+      expect([transport.requests.map(() => 'GET'), events()]).to.deep.equal([
+        ['GET', 'GET'],
+        ['Submitted 0% submit', 'Submitted 0% submit service', 'Running 1% poll'],
+      ]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should carry the wait on the snapshot error', async () => {
+      const { tracker, transport, timers } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      await answerPoll(transport, throttled);
+      await timers.settle();
+      const error = tracker.snapshot?.error;
+      expect([error?.status, error?.retryAfterMs, error?.retryable]).to.deep.equal([429, 7000, true]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should make pollNow, the page shown again and the network back wait for it too', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      await answerPoll(transport, throttled);
+      tracker.pollNow();
+      environment.goOnline();
+      environment.setHidden(true);
+      environment.setHidden(false);
+      await timers.advance(6999);
+      await expectNoRequest(transport, timers);
+      await timers.advance(1);
+      await answerPoll(transport, pollReply('Running', { progress: 1 }));
+      expect(transport.requests.length).to.equal(2);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+  });
+});
