@@ -171,3 +171,63 @@ export { fileFingerprint } from './upload/fingerprint.js';
 export { createCrc64Hasher } from './upload/crc64-hasher.js';
 export type { Crc64Hasher, Crc64HasherOptions } from './upload/crc64-hasher.js';
 export { Crc64, crc64, crc64Combine, formatCrc64, parseCrc64 } from './upload/crc64.js';
+
+// Jobs: submit, describe, cancel, list
+export {
+  JOB_ID_PATTERN,
+  ListJobsQuerySchema,
+  MAX_DESCRIBED_JOBS,
+  MAX_LISTED_JOBS,
+  cancelJob,
+  describeJobs,
+  listJobs,
+} from './jobs/job-api.js';
+export type { JobCallOptions, ListJobsQuery } from './jobs/job-api.js';
+export { matchesJobRequest } from './jobs/job-match.js';
+export {
+  DEFAULT_JOB_RECORD_TTL_MS,
+  JobRecordSchema,
+  LocalStorageJobRecordStore,
+  MemoryJobRecordStore,
+  defaultJobRecordStore,
+  isFreshJobRecord,
+  jobRequestFingerprint,
+} from './jobs/job-records.js';
+export type { JobRecord, JobRecordStore, LocalStorageJobRecordStoreOptions } from './jobs/job-records.js';
+export { DEFAULT_JOB_LOOKUP } from './jobs/job-lookup.js';
+export type { JobLookupOptions } from './jobs/job-lookup.js';
+export { submitJob } from './jobs/submit-job.js';
+export type { SubmitJobOptions } from './jobs/submit-job.js';
+export type { SubmittedJob } from './jobs/job-types.js';
+export { formatServiceTime, parseServiceTime } from './jobs/service-time.js';
+
+// Jobs: tracker
+export { JobTracker } from './jobs/job-tracker.js';
+export type { JobTrackerOptions, JobTrackerStats } from './jobs/job-tracker.js';
+export type {
+  EventSourceLike,
+  JobCallbackRelay,
+  JobListener,
+  JobOutputObject,
+  JobPollOptions,
+  JobResults,
+  JobSnapshot,
+  JobSource,
+  TrackerEnvironment,
+  TrackerTimers,
+} from './jobs/job-types.js';
+export { jobResults } from './jobs/job-results.js';
+export { jobFailedError, mergeJobReport } from './jobs/job-merge.js';
+export {
+  DEFAULT_MAX_FAILURES,
+  DEFAULT_POLL_DELAYS,
+  DEFAULT_POLL_JITTER,
+  DEFAULT_SAFETY_NET_DELAY,
+  MAX_ERROR_BACKOFF,
+  nextPollDelay,
+  resolvePollOptions,
+} from './jobs/poll-schedule.js';
+export type { PollSettings, PollState } from './jobs/poll-schedule.js';
+export { CallbackChannel, callbackReports, eventSourceUrl } from './jobs/callback-channel.js';
+export type { CallbackChannelOptions } from './jobs/callback-channel.js';
+export { defaultTrackerEnvironment, defaultTrackerTimers } from './jobs/tracker-environment.js';

@@ -7,6 +7,12 @@
  */
 
 import * as z from 'zod/mini';
+import {
+  LocalStorageRecordStore,
+  MemoryRecordStore,
+  usableLocalStorage,
+  type RecordFormat,
+} from '../storage/local-storage-records.js';
 import { BUCKET_PATTERN, REGION_PATTERN } from '../transport/endpoint.js';
 import { crc64 } from './crc64.js';
 
@@ -72,16 +78,10 @@ export const ResumeRecordSchema = z
 /** Default lifetime of a resume record: 7 days. The engine ignores (and deletes) older records. */
 export const DEFAULT_RESUME_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/**
- * A copy of `record` holding exactly the {@link ResumeRecord} fields (anything else a caller attached, such as
- * credentials, is dropped), or `undefined` when the copy is not a valid record.
- */
-function toStoredRecord(record: ResumeRecord): ResumeRecord | undefined {
-  const { version, fingerprint, bucket, region, key, uploadId, partSize, size, createdAt } = record;
-  const copy = { version, fingerprint, bucket, region, key, uploadId, partSize, size, createdAt };
-  const result = ResumeRecordSchema.safeParse(copy);
-  return result.success ? result.data : undefined;
-}
+const RESUME_FORMAT: RecordFormat<ResumeRecord> = {
+  schema: ResumeRecordSchema,
+  createdAt: (record) => record.createdAt,
+};
 
 /** Where resume records live. Methods may return values or promises (a host may back it with IndexedDB). */
 export interface ResumeStore {
@@ -98,25 +98,9 @@ export interface ResumeStore {
  * `localStorage` is unusable, and handy in tests. Records are copied in and out, so callers cannot alter them in
  * place; a record that fails {@link ResumeRecordSchema} is not stored (and replaces any previous one).
  */
-export class MemoryResumeStore implements ResumeStore {
-  private readonly records = new Map<string, ResumeRecord>();
-
-  /** The record under `id`, as a fresh copy. */
-  get(id: string): ResumeRecord | undefined {
-    const record = this.records.get(id);
-    return record ? { ...record } : undefined;
-  }
-
-  /** Stores a copy of `record`'s own fields under `id`. */
-  set(id: string, record: ResumeRecord): void {
-    const stored = toStoredRecord(record);
-    if (stored) this.records.set(id, stored);
-    else this.records.delete(id);
-  }
-
-  /** Forgets the record under `id`. */
-  delete(id: string): void {
-    this.records.delete(id);
+export class MemoryResumeStore extends MemoryRecordStore<ResumeRecord> implements ResumeStore {
+  constructor() {
+    super(RESUME_FORMAT);
   }
 }
 
@@ -132,20 +116,6 @@ export interface LocalStorageResumeStoreOptions {
 
 /** The storage key prefix of {@link LocalStorageResumeStore}. */
 const DEFAULT_PREFIX = 'cos-transcoder:upload:';
-const DEFAULT_MAX_RECORDS = 50;
-
-/** Whether `error` is a storage quota error (Chromium and Safari name it, Firefox used its own name and code). */
-function isQuotaError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
-}
-
-/** One of our entries while looking for what to evict; unreadable entries sort first, as the oldest. */
-interface Entry {
-  readonly key: string;
-  readonly createdAt: number;
-}
 
 /**
  * A {@link ResumeStore} in `localStorage` (or any Web Storage), so an upload can resume after a reload. One JSON
@@ -164,132 +134,14 @@ interface Entry {
  * const record = await store.get(id); // undefined, or a validated ResumeRecord
  * ```
  */
-export class LocalStorageResumeStore implements ResumeStore {
-  private readonly storage: Storage | undefined;
-  private readonly prefix: string;
-  private readonly maxRecords: number;
-
+export class LocalStorageResumeStore extends LocalStorageRecordStore<ResumeRecord> implements ResumeStore {
   /** @param options where and how many records to keep; see {@link LocalStorageResumeStoreOptions}. */
   constructor(options: LocalStorageResumeStoreOptions = {}) {
-    this.storage = options.storage ?? globalStorage();
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
-    const max = options.maxRecords ?? DEFAULT_MAX_RECORDS;
-    this.maxRecords = Number.isFinite(max) ? Math.max(1, Math.floor(max)) : DEFAULT_MAX_RECORDS;
-  }
-
-  /** The validated record under `id`, or `undefined` (absent, invalid — then removed — or storage unusable). */
-  get(id: string): ResumeRecord | undefined {
-    const key = this.prefix + id;
-    const record = this.read(key);
-    if (record === null) this.remove(key);
-    return record ?? undefined;
-  }
-
-  /** Stores exactly the record fields of `record` under `id`; an invalid record only removes the previous one. */
-  set(id: string, record: ResumeRecord): void {
-    const key = this.prefix + id;
-    const stored = toStoredRecord(record);
-    if (!stored) {
-      this.remove(key);
-      return;
-    }
-    const text = JSON.stringify(stored);
-    if (!this.write(key, text)) {
-      // A failed write may leave the previous record, which names another upload: better no resume than a stale one.
-      this.remove(key);
-      return;
-    }
-    const others = this.ourEntries(key);
-    this.evict(others, others.length - (this.maxRecords - 1));
-  }
-
-  /** Forgets the record under `id`. */
-  delete(id: string): void {
-    this.remove(this.prefix + id);
-  }
-
-  /** The record under `key`: `undefined` when absent or unreadable, `null` when present but invalid. */
-  private read(key: string): ResumeRecord | undefined | null {
-    let text: string | null;
-    try {
-      text = this.storage ? this.storage.getItem(key) : null;
-    } catch {
-      return undefined;
-    }
-    if (text === null) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return null;
-    }
-    const result = ResumeRecordSchema.safeParse(value);
-    return result.success ? result.data : null;
-  }
-
-  /** Writes `text` under `key`, evicting our older records and retrying once on a quota error; whether it stuck. */
-  private write(key: string, text: string): boolean {
-    const storage = this.storage;
-    if (!storage) return false;
-    try {
-      storage.setItem(key, text);
-      return true;
-    } catch (error) {
-      if (!isQuotaError(error)) return false;
-    }
-    const others = this.ourEntries(key);
-    if (this.evict(others, Math.ceil(others.length / 2)) === 0) return false;
-    try {
-      storage.setItem(key, text);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Removes up to `count` of `entries`, oldest first; how many were removed. */
-  private evict(entries: readonly Entry[], count: number): number {
-    if (count <= 0) return 0;
-    const byAge = [...entries].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
-    const victims = byAge.slice(0, count);
-    return victims.filter((entry) => this.remove(entry.key)).length;
-  }
-
-  /** Our entries other than `except`, with their `createdAt` (`-Infinity` for unreadable ones). */
-  private ourEntries(except: string): Entry[] {
-    const storage = this.storage;
-    if (!storage) return [];
-    const keys: string[] = [];
-    try {
-      // Collect first: removing while walking `key(i)` would shift the indexes.
-      for (let i = 0; i < storage.length; i += 1) {
-        const key = storage.key(i);
-        if (key !== null && key !== except && key.startsWith(this.prefix)) keys.push(key);
-      }
-    } catch {
-      return [];
-    }
-    return keys.map((key) => ({ key, createdAt: this.read(key)?.createdAt ?? -Infinity }));
-  }
-
-  /** Removes `key`; whether storage accepted the call. */
-  private remove(key: string): boolean {
-    try {
-      this.storage?.removeItem(key);
-      return this.storage !== undefined;
-    } catch {
-      return false;
-    }
-  }
-}
-
-/** `globalThis.localStorage`, or `undefined` where it is missing or reading it throws (a `SecurityError`). */
-function globalStorage(): Storage | undefined {
-  try {
-    const storage = (globalThis as { localStorage?: Storage }).localStorage;
-    return storage ?? undefined;
-  } catch {
-    return undefined;
+    super(RESUME_FORMAT, {
+      prefix: options.prefix ?? DEFAULT_PREFIX,
+      ...(options.storage ? { storage: options.storage } : {}),
+      ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
+    });
   }
 }
 
@@ -303,16 +155,8 @@ function globalStorage(): Storage | undefined {
  * ```
  */
 export function defaultResumeStore(): ResumeStore {
-  const storage = globalStorage();
-  if (!storage) return new MemoryResumeStore();
-  const probe = `${DEFAULT_PREFIX}probe`;
-  try {
-    storage.setItem(probe, '1');
-    storage.removeItem(probe);
-  } catch {
-    return new MemoryResumeStore();
-  }
-  return new LocalStorageResumeStore({ storage });
+  const storage = usableLocalStorage(`${DEFAULT_PREFIX}probe`);
+  return storage ? new LocalStorageResumeStore({ storage }) : new MemoryResumeStore();
 }
 
 /**

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { getFederationToken, uploadAndTranscodePolicy } from '../../../demo/host/sts-client.js';
+import { MemoryJobRecordStore, jobRequestFingerprint } from '../../../src/core/jobs/job-records.js';
+import { submitJob } from '../../../src/core/jobs/submit-job.js';
+import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
+import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
+import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
+import { CredentialProvider } from '../../../src/core/signing/credential-provider.js';
+import { ServiceClient } from '../../../src/core/transport/service-client.js';
+import { LoopbackTransport, type Emulator } from '../../../src/emulator/index.js';
+import { SAMPLE, TEMPLATE } from '../../emulator/ci-support.js';
+import { BUCKET, REGION, permanentKeys, seedObject, send, startTestEmulator } from '../../helpers/emulator.js';
+
+/** A client of the emulator signed with STS credentials, as a page gets them from its host. */
+function pageClient(emulator: Emulator): ServiceClient {
+  const { endpoints } = emulator;
+  return new ServiceClient({
+    transport: new LoopbackTransport(),
+    authorizer: new CredentialProvider({
+      getAuthorization: () =>
+        getFederationToken({
+          endpoint: endpoints.sts,
+          secretId: endpoints.secretId,
+          secretKey: endpoints.secretKey,
+          region: REGION,
+          policy: uploadAndTranscodePolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
+        }),
+    }),
+    bucket: BUCKET,
+    region: REGION,
+    protocol: endpoints.protocol,
+    domains: endpoints.domains,
+    retry: { delays: [20, 50, 100] },
+  });
+}
+
+/** A transcode job of `input` into the bucket. */
+const transcode = (input: string): JobRequest => ({
+  Tag: 'Transcode',
+  Input: { Object: input },
+  Operation: {
+    TemplateId: TEMPLATE,
+    Output: { Region: REGION, Bucket: BUCKET, Object: 'output/${jobid}.${ext}' },
+    UserData: 'submit-job-emulator',
+  },
+});
+
+/** The ids of every transcode job of `input` on the emulator, read with the permanent key. */
+async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
+  const response = await send(emulator, {
+    service: 'ci',
+    method: 'GET',
+    path: '/jobs',
+    query: { tag: 'Transcode', inputObject: input, size: '100' },
+    keys: permanentKeys(emulator),
+  });
+  expect(response.status, response.text).to.equal(200);
+  return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
+}
+
+describe('submitJob against the emulator', function () {
+  this.timeout(20_000);
+  let emulator: Emulator;
+  const inputs = ['submit/drop-after.mp4', 'submit/drop-before.mp4', 'submit/reload.mp4', 'submit/pending.mp4'];
+
+  before(async () => {
+    emulator = await startTestEmulator();
+    for (const input of inputs) await seedObject(emulator, input, SAMPLE);
+  });
+  afterEach(() => emulator.faults.update({}));
+  after(() => emulator.close());
+
+  it('should create exactly one job per submission when answers are lost after processing', async () => {
+    emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropAfterRate: 1, limit: 3 }] });
+    const client = pageClient(emulator);
+    const results = [];
+    for (let n = 0; n < 5; n += 1) {
+      results.push(await submitJob(client, transcode(inputs[0]!), { records: false, lookup: { delay: 50 } }));
+    }
+    const ids = results.map((result) => result.job.JobId);
+    expect(results.map((result) => [result.origin, result.submissions])).to.deep.equal([
+      ['recovered', 1],
+      ['recovered', 1],
+      ['recovered', 1],
+      ['submitted', 1],
+      ['submitted', 1],
+    ]);
+    expect(emulator.faults.stats()['dropAfter:CreateMediaJobs']).to.equal(3);
+    expect(new Set(ids).size).to.equal(5);
+    expect((await jobIdsOf(emulator, inputs[0]!)).sort()).to.deep.equal([...ids].sort());
+  });
+
+  it('should submit again, once, when the request was dropped before the service saw it', async () => {
+    emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropBeforeRate: 1, limit: 1 }] });
+    const result = await submitJob(pageClient(emulator), transcode(inputs[1]!), {
+      records: false,
+      lookup: { attempts: 2, delay: 50 },
+    });
+    expect([result.origin, result.submissions, emulator.faults.stats()['dropBefore:CreateMediaJobs']]).to.deep.equal([
+      'submitted',
+      2,
+      1,
+    ]);
+    expect(await jobIdsOf(emulator, inputs[1]!)).to.deep.equal([result.job.JobId]);
+  });
+
+  it('should re-attach a reloaded page to its job instead of submitting again', async () => {
+    const records = new MemoryJobRecordStore();
+    const first = await submitJob(pageClient(emulator), transcode(inputs[2]!), { records });
+    const reloaded = await submitJob(pageClient(emulator), transcode(inputs[2]!), { records });
+    expect([reloaded.origin, reloaded.submissions, reloaded.job.JobId]).to.deep.equal([
+      'reattached',
+      0,
+      first.job.JobId,
+    ]);
+    reloaded.release();
+    expect(await jobIdsOf(emulator, inputs[2]!)).to.deep.equal([first.job.JobId]);
+  });
+
+  it('should find the job of a page that died between sending and reading the answer', async () => {
+    const client = pageClient(emulator);
+    const request = transcode(inputs[3]!);
+    const body = buildJobRequest(request);
+    const records = new MemoryJobRecordStore();
+    const fingerprint = jobRequestFingerprint(BUCKET, REGION, body);
+    records.set(fingerprint, {
+      version: 1,
+      fingerprint,
+      bucket: BUCKET,
+      region: REGION,
+      tag: 'Transcode',
+      inputObject: inputs[3]!,
+      submittedAt: client.clock.now(),
+    });
+    const sent = await client.request({
+      service: 'ci',
+      method: 'POST',
+      pathname: '/jobs',
+      headers: { 'content-type': 'application/xml' },
+      body,
+      action: 'name/ci:CreateMediaJobs',
+      phase: 'submit',
+    });
+    const [orphan] = parseJobsResponse(sent.body, 'submit').JobsDetail;
+    const reloaded = await submitJob(client, request, { records });
+    expect([reloaded.origin, reloaded.job.JobId, records.get(fingerprint)?.jobId]).to.deep.equal([
+      'reattached',
+      orphan?.JobId,
+      orphan?.JobId,
+    ]);
+    expect(await jobIdsOf(emulator, inputs[3]!)).to.deep.equal([orphan?.JobId]);
+  });
+});
