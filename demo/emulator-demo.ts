@@ -1,15 +1,17 @@
-// The emulator section of the demo page: shows where the emulator answers, then uploads a video and follows a
-// Transcode job with the core, signing with STS credentials from the example host backend (/api/credentials).
+// The emulator section of the demo page: shows where the emulator answers, then uploads a video, submits a
+// Transcode job and follows it with the core's JobTracker (polling, plus the CI callbacks the example host relays
+// over Server-Sent Events), signing with STS credentials from the example host backend (/api/credentials).
 // Every value is written with textContent, never as markup.
 import {
   CredentialProvider,
+  JobTracker,
   MultipartUpload,
   ServiceClient,
   XhrTransport,
   isTranscoderError,
-  type JobsDetail,
+  submitJob,
+  type JobSnapshot,
 } from '../src/core/index.js';
-import { pollJob, submitTranscode } from './walkthrough.js';
 
 interface HostConfig {
   bucket: string;
@@ -17,7 +19,14 @@ interface HostConfig {
   protocol: 'http';
   domains: { cos: string; ci: string };
   admin: string;
+  /** Where CI should POST job callbacks so that the host relays them (absent when the host cannot tell). */
+  callbackUrl?: string;
+  /** The relay's Server-Sent Events stream of one job, `{jobId}` to replace. */
+  jobEventsUrl: string;
 }
+
+/** The seed's transcode template (the emulator knows it; a real bucket has its own). */
+const TEMPLATE_ID = 't1460606b9752148c4ab182f55163ba7cd';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const host = (template: string, config: HostConfig) =>
@@ -27,6 +36,11 @@ function log(text: string): void {
   const item = document.createElement('li');
   item.textContent = text;
   byId('emulator-log').append(item);
+}
+
+function describe({ jobId, state, progress, source }: JobSnapshot): string {
+  const percent = state === 'Running' ? ` ${Math.round(progress * 100)} %` : '';
+  return `Job ${jobId}: ${state}${percent} (from ${source})`;
 }
 
 async function run(config: HostConfig, file: Blob, name: string): Promise<void> {
@@ -48,21 +62,26 @@ async function run(config: HostConfig, file: Blob, name: string): Promise<void> 
   const put = await upload.start();
   const how = put.multipart ? 'in parts' : 'in one PUT';
   log(`Uploaded ${key} ${how}: ETag ${put.etag}, CRC-64 ${put.crc64 ?? '?'}${put.verified ? ' (verified)' : ''}`);
-  let last = '';
-  const show = (job: JobsDetail) => {
-    const line = `Job ${job.JobId}: ${job.State}${job.State === 'Running' ? ` ${job.Progress ?? 0}%` : ''}`;
-    if (line !== last) log((last = line));
-  };
-  const submitted = await submitTranscode(client, {
-    input: key,
-    output: { region: config.region, bucket: config.bucket, object: `${key}.transcoded.\${ext}` },
-    watermark: 'cos-transcoder-demo',
+  const submitted = await submitJob(client, {
+    Tag: 'Transcode',
+    Input: { Object: key },
+    Operation: {
+      TemplateId: TEMPLATE_ID,
+      Output: { Region: config.region, Bucket: config.bucket, Object: `${key}.transcoded.\${ext}` },
+      DigitalWatermark: { Type: 'Text', Message: 'cos-transcoder-demo', Version: 'V1' },
+    },
+    ...(config.callbackUrl ? { CallBack: config.callbackUrl, CallBackFormat: 'JSON' as const } : {}),
   });
-  show(submitted);
-  const job = await pollJob(client, submitted, { intervalMs: 500, timeoutMs: 300_000, onPoll: show });
-  const output = job.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
-  if (job.State === 'Success' && output) log(`Output: ${output}`);
-  if (job.State === 'Failed') log(`Failed: ${job.Code ?? ''} ${job.Message ?? ''}`);
+  const tracker = new JobTracker({
+    client,
+    job: submitted,
+    ...(config.callbackUrl ? { relay: { eventSource: config.jobEventsUrl } } : {}),
+  });
+  tracker.subscribe((snapshot) => log(describe(snapshot)));
+  const { results } = await tracker.start();
+  for (const output of results.outputs) log(`Output: ${output.key}`);
+  if (results.digitalWatermark) log(`Digital watermark: ${results.digitalWatermark.state ?? '?'}`);
+  log(`Requests while following the job: ${tracker.stats.polls} polls, ${tracker.stats.callbacks} callbacks`);
 }
 
 /** Fills the emulator section and wires its button. */

@@ -2,8 +2,14 @@
 // cross-origin request, so the bucket's CORS rules, preflights and exposed headers are exercised for real. The
 // test page gets STS credentials from the example host backend (/api/credentials), as a host page would.
 import { expect } from 'chai';
-import { CredentialProvider, ServiceClient, XhrTransport, isTranscoderError } from '../../src/core/index.js';
-import { pollJob, submitTranscode } from '../../demo/walkthrough.js';
+import {
+  CredentialProvider,
+  JobTracker,
+  ServiceClient,
+  XhrTransport,
+  isTranscoderError,
+  submitJob,
+} from '../../src/core/index.js';
 import { config } from './host-config.js';
 
 function client(getAuthorization = () => fetch('/api/credentials').then((r) => r.json())) {
@@ -62,25 +68,35 @@ describe('emulator from Chromium (cross-origin)', () => {
       action: 'name/cos:PutObject',
       phase: 'upload',
     });
-    const job = await submitTranscode(cos, {
-      input,
-      output: { region: config.region, bucket: config.bucket, object: `${input}.out.\${ext}` },
-      watermark: 'e2e-mark',
-      userData: '</UserData><Tag>x</Tag>',
-    });
-    expect(job.State).to.equal('Submitted');
-    expect(job.Operation?.UserData).to.equal('</UserData><Tag>x</Tag>');
+    const submitted = await submitJob(
+      cos,
+      {
+        Tag: 'Transcode',
+        Input: { Object: input },
+        Operation: {
+          TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
+          Output: { Region: config.region, Bucket: config.bucket, Object: `${input}.out.\${ext}` },
+          DigitalWatermark: { Type: 'Text', Message: 'e2e-mark', Version: 'V1' },
+          UserData: '</UserData><Tag>x</Tag>',
+        },
+      },
+      { records: false },
+    );
+    expect(submitted.origin).to.equal('submitted');
+    expect(submitted.job.State).to.equal('Submitted');
+    expect(submitted.job.Operation?.UserData).to.equal('</UserData><Tag>x</Tag>');
 
+    const tracker = new JobTracker({ client: cos, job: submitted, poll: { delays: [100] } });
     const states: string[] = [];
-    const detail = await pollJob(cos, job, { intervalMs: 100, timeoutMs: 8000, onPoll: (j) => states.push(j.State) });
+    tracker.subscribe(({ state }) => states.push(state));
+    const { results } = await tracker.start();
     expect(states.indexOf('Running')).to.be.lessThan(states.indexOf('Success'));
-    expect(detail?.State).to.equal('Success');
-    const output = detail?.Operation?.MediaResult?.OutputFile[0]?.ObjectName[0];
-    expect(output).to.equal(`${input}.out.mp4`);
+    expect(results.outputs.map(({ key }) => key)).to.deep.equal([`${input}.out.mp4`]);
+    const output = results.outputs[0]!.key;
     const head = await cos.request({
       service: 'cos',
       method: 'HEAD',
-      key: output!,
+      key: output,
       action: 'name/cos:HeadObject',
       phase: 'track',
     });
