@@ -34,6 +34,7 @@ const FLAGS = {
   'error-code': ['string', 'InternalError (500, default) or SlowDown (503)'],
   'drop-before-rate': ['number', 'Share of connections closed before the request is processed'],
   'drop-after-rate': ['number', 'Share of connections closed after the request is processed'],
+  'cut-reply-rate': ['number', 'Share of replies cut after their headers and half the body (request processed)'],
   'latency-ms': ['number', 'Milliseconds added to every request'],
   bandwidth: ['number', 'Bytes per second for request and response bodies'],
   'fail-jobs-rate': ['number', 'Share (0..1) of media jobs that end Failed'],
@@ -201,6 +202,8 @@ function faultOptions(
   if (dropBefore !== undefined) rule.dropBeforeRate = dropBefore;
   const dropAfter = num('drop-after-rate');
   if (dropAfter !== undefined) rule.dropAfterRate = dropAfter;
+  const cutReply = num('cut-reply-rate');
+  if (cutReply !== undefined) rule.cutReplyRate = cutReply;
   const latency = num('latency-ms');
   if (latency !== undefined) rule.latencyMs = latency;
   const bandwidth = num('bandwidth');

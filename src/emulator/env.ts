@@ -70,6 +70,8 @@ export interface FaultDecision {
   dropBefore: boolean;
   /** Process, then close the connection instead of replying. */
   dropAfter: boolean;
+  /** Process, then send the reply's head and half its body, and close the connection. */
+  cutReply: boolean;
   /** Make the reply's `x-cos-hash-crc64ecma` wrong. */
   corruptCrc: boolean;
   /** Wait this long before processing. */

@@ -33,6 +33,18 @@ describe('CI emulator: faults limited by keyPrefix', function () {
     expect(await jobsOf(emulator, 'a/x.mp4')).to.have.length(1);
   });
 
+  it('should create the job of a CreateMediaJobs under cutReplyRate, then cut its reply after the head', async () => {
+    emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], cutReplyRate: 1, keyPrefix: 'a/y' }] });
+    const outcome = await postJob(emulator, transcodeBody('a/y.mp4')).then(
+      (response) => `HTTP ${response.status}`,
+      (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error',
+    );
+    // The head arrived (status 200), then the body stopped short of its Content-Length.
+    expect(outcome).to.match(/ECONNRESET|ERR_STREAM_PREMATURE_CLOSE|aborted/);
+    expect(emulator.faults.stats()).to.deep.equal({ 'cutReply:CreateMediaJobs': 1 });
+    expect(await jobsOf(emulator, 'a/y.mp4')).to.have.length(1);
+  });
+
   it('should leave a CreateMediaJobs whose Input.Object is outside the keyPrefix alone', async () => {
     emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropAfterRate: 1, keyPrefix: 'a/' }] });
     const response = await postJob(emulator, transcodeBody('b/x.mp4'));

@@ -45,8 +45,19 @@ export const FaultRuleSchema = z.object({
   error: z.optional(z.enum(['InternalError', 'SlowDown'])),
   /** Share of requests whose connection is closed before they are processed (nothing happens on the server). */
   dropBeforeRate: z.optional(rate),
-  /** Share of requests processed in full whose connection is then closed instead of answered (the reply is lost). */
+  /**
+   * Share of requests processed in full whose connection is then closed instead of answered (the reply is lost).
+   * Note that a browser resends a request on its own when a reused keep-alive connection closes before the first
+   * byte of the answer (it takes it for a connection the server had closed while idle), so from a page this can
+   * process a `POST` twice; see `cutReplyRate` for a lost answer the page does see.
+   */
   dropAfterRate: z.optional(rate),
+  /**
+   * Share of requests processed in full whose reply is cut: the status line, the headers and half of the body are
+   * sent, then the connection is closed. The client gets a network error and no usable answer; browsers do not
+   * resend such a request. A reply without a body is dropped whole, as with `dropAfterRate`.
+   */
+  cutReplyRate: z.optional(rate),
   /**
    * Share of successful replies carrying `x-cos-hash-crc64ecma` (PUT / GET / HEAD Object, UploadPart, Complete) whose
    * CRC is wrong; other operations never draw it.

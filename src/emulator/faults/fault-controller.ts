@@ -53,6 +53,7 @@ interface RuleState {
  * requests, STS, a listing without that filter) is covered only by rules without one.
  *
  * For each rule that covers the request, in order: `dropBeforeRate`, then `errorRate`, then `dropAfterRate`, then
+ * `cutReplyRate`, then
  * (for {@link CRC_OPERATIONS}) `corruptCrcRate`; the first that fires decides the request's fate, and later ones
  * (in this rule or the next) are not drawn, because they could not be seen. Each of these injections counts against
  * the rule's `limit`; an exhausted rule injects no more. `latencyMs` (summed over the rules) and `bandwidth` (one
@@ -105,7 +106,13 @@ export class RandomFaultController implements FaultController {
    * query parameter of a `DescribeMediaJobs`, absent for other requests.
    */
   decide(operation: Operation, key?: string): FaultDecision {
-    const decision: FaultDecision = { dropBefore: false, dropAfter: false, corruptCrc: false, latencyMs: 0 };
+    const decision: FaultDecision = {
+      dropBefore: false,
+      dropAfter: false,
+      cutReply: false,
+      corruptCrc: false,
+      latencyMs: 0,
+    };
     const buckets: TokenBucket[] = [];
     let decided = false;
     for (const state of this.rules) {
@@ -128,6 +135,8 @@ export class RandomFaultController implements FaultController {
         decided = true;
       } else if (this.fires(state, rule.dropAfterRate, 'dropAfter', operation)) {
         decision.dropAfter = decided = true;
+      } else if (this.fires(state, rule.cutReplyRate, 'cutReply', operation)) {
+        decision.cutReply = decided = true;
       } else if (CRC_OPERATIONS.has(operation) && this.fires(state, rule.corruptCrcRate, 'corruptCrc', operation)) {
         decision.corruptCrc = decided = true;
       }
@@ -153,7 +162,7 @@ export class RandomFaultController implements FaultController {
 
   /**
    * Faults applied since the last update, keyed `<kind>:<operation>` (`error:PutObject`, `dropBefore:UploadPart`,
-   * `dropAfter:…`, `corruptCrc:…`, `latency:…`, `throttle:…`) plus `jobFailure`.
+   * `dropAfter:…`, `cutReply:…`, `corruptCrc:…`, `latency:…`, `throttle:…`) plus `jobFailure`.
    */
   stats(): Record<string, number> {
     return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));

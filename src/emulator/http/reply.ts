@@ -26,7 +26,8 @@ export type ReplyBody = string | Buffer | Readable;
 
 /**
  * Sends a reply with the common headers. When a fault has marked the request `dropReply`, the connection is closed
- * instead: the request was processed but the client never learns it.
+ * instead: the request was processed but the client never learns it. When it has marked it `cutReply`, the head
+ * and half of a text or bytes body are sent before the connection closes (other replies are dropped whole).
  */
 export async function reply(
   ctx: RequestContext,
@@ -34,16 +35,24 @@ export async function reply(
   headers: Record<string, string> = {},
   body?: ReplyBody,
 ): Promise<void> {
-  if (ctx.dropReply) {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : undefined;
+  const cut = ctx.cutReply && bytes !== undefined && bytes.length > 1 && ctx.method !== 'HEAD';
+  if (ctx.dropReply || (ctx.cutReply && !cut)) {
     if (body instanceof Readable) body.destroy();
     ctx.req.socket.destroy();
     return;
   }
   const all = { ...commonHeaders(ctx), ...headers };
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    all['Content-Length'] = String(Buffer.byteLength(body));
+  if (bytes !== undefined) {
+    all['Content-Length'] = String(bytes.length);
   } else if (body === undefined && all['Content-Length'] === undefined) {
     all['Content-Length'] = '0';
+  }
+  if (cut) {
+    ctx.res.writeHead(status, all);
+    const socket = ctx.req.socket;
+    ctx.res.write(bytes.subarray(0, bytes.length >> 1), () => socket.destroy());
+    return;
   }
   try {
     ctx.res.writeHead(status, all);

@@ -31,6 +31,8 @@ export interface RequestContext {
   corsHeaders: Record<string, string>;
   /** Set by a fault: the reply is replaced by closing the connection (the request was processed). */
   dropReply: boolean;
+  /** A fault cuts the reply: its head and half its body are sent, then the connection is closed. */
+  cutReply: boolean;
   /** Set by a fault: a `x-cos-hash-crc64ecma` in the reply is made wrong. */
   corruptCrc: boolean;
   /** Set by a fault: waits so that body bytes flow at the configured bandwidth. */

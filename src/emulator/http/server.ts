@@ -56,6 +56,7 @@ export function createRequestListener(
       now,
       corsHeaders: {},
       dropReply: false,
+      cutReply: false,
       corruptCrc: false,
     };
     handle(ctx, env, handlers, admin).catch((error: unknown) => fail(ctx, error));
@@ -113,6 +114,7 @@ async function handle(
   }
   if (decision.error) throw decision.error;
   ctx.dropReply = decision.dropAfter;
+  ctx.cutReply = decision.cutReply;
   ctx.corruptCrc = decision.corruptCrc;
   if (decision.throttle) ctx.throttle = decision.throttle;
 
