@@ -169,9 +169,33 @@ function listQueryParameters(query: z.output<typeof ListJobsQuerySchema>): Recor
   return parameters;
 }
 
+/** One page of {@link listJobs}. */
+export interface JobListPage {
+  /** The jobs of the page, in the order asked for. */
+  jobs: JobsDetail[];
+  /** Present when more jobs match: pass it back as `query.nextToken` to read the next page. */
+  nextToken?: string;
+  /**
+   * The service's time when it answered (ms since the epoch, to the second), from the response's `Date` header;
+   * absent when the header is missing, unreadable, or hidden by CORS (expose `Date` to read it in a browser). Job
+   * times (`CreationTime`) are on this clock, which the page's may not be.
+   */
+  serverTime?: number;
+}
+
+/** The time of a `Date` header (ms since the epoch), or `undefined`. */
+function serverTimeOf(headers: Readonly<Record<string, string>>): number | undefined {
+  const value = headers['date'];
+  // An HTTP date always names a weekday or a month: a bare number is no date (Date.parse would read it as a year).
+  if (typeof value !== 'string' || !/[a-z]/i.test(value)) return undefined;
+  const time = Date.parse(value);
+  return Number.isFinite(time) && time >= 0 ? time : undefined;
+}
+
 /**
  * Lists the bucket's jobs matching `query`, one page at a time (`GET /jobs?…`, DescribeMediaJobs). `nextToken` is
- * present when more jobs match; pass it back to read the next page.
+ * present when more jobs match; pass it back to read the next page. `serverTime` is the service's clock as its
+ * `Date` header gave it, when readable.
  *
  * @throws {TranscoderError} `invalid-request` (phase `track`) for a query that breaks a rule (nothing is sent);
  * `service`, `network`... as {@link ServiceClient.request}; `invalid-response` for a body that is not a jobs
@@ -189,7 +213,7 @@ export async function listJobs(
   client: ServiceClient,
   query: ListJobsQuery,
   options: JobCallOptions = {},
-): Promise<{ jobs: JobsDetail[]; nextToken?: string }> {
+): Promise<JobListPage> {
   const valid = validate(ListJobsQuerySchema, query, {
     code: 'invalid-request',
     phase: 'track',
@@ -210,7 +234,12 @@ export async function listJobs(
     ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
   });
   const nextToken = parsed.NextToken?.trim();
-  return { jobs: parsed.JobsDetail, ...(nextToken ? { nextToken } : {}) };
+  const serverTime = serverTimeOf(response.headers);
+  return {
+    jobs: parsed.JobsDetail,
+    ...(nextToken ? { nextToken } : {}),
+    ...(serverTime === undefined ? {} : { serverTime }),
+  };
 }
 
 /**

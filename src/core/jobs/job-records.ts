@@ -31,7 +31,10 @@ export interface JobRecord {
   tag: string;
   /** The job's input object key. */
   inputObject: string;
-  /** When the (last) `POST /jobs` was sent, in ms since the epoch on the skew-corrected clock. */
+  /**
+   * When the submission's first `POST /jobs` was sent (later resends keep it), in ms since the epoch on the
+   * skew-corrected clock (`client.clock`) of the page that sent it.
+   */
   submittedAt: number;
   /** The job's id, once known; absent while the submission is in flight. */
   jobId?: string;
@@ -59,10 +62,16 @@ export const JobRecordSchema = z.strictObject({
  */
 export const DEFAULT_JOB_RECORD_TTL_MS = 24 * 3600 * 1000;
 
-/** Whether `record` is younger than `ttl` at `now` (ms; a record from the future is not trusted either). */
+/** How far in the future a record's time may be (a page clock corrected differently): 5 minutes. */
+const MAX_RECORD_LEAD_MS = 5 * 60_000;
+
+/**
+ * Whether `record` is younger than `ttl` at `now` (ms). A record from the future is not trusted either: one more
+ * than 5 minutes ahead of `now` was written by a clock far off, or tampered with.
+ */
 export function isFreshJobRecord(record: JobRecord, now: number, ttl = DEFAULT_JOB_RECORD_TTL_MS): boolean {
   const age = now - record.submittedAt;
-  return age >= -ttl && age < ttl;
+  return age >= -MAX_RECORD_LEAD_MS && age < ttl;
 }
 
 const JOB_RECORD_FORMAT: RecordFormat<JobRecord> = {
@@ -126,9 +135,14 @@ export class LocalStorageJobRecordStore extends LocalStorageRecordStore<JobRecor
   }
 }
 
+// The fallback store, one per page: a pending record must outlive the call that wrote it, so that the next call
+// looks for its job before submitting.
+let memoryFallback: MemoryJobRecordStore | undefined;
+
 /**
  * A {@link LocalStorageJobRecordStore} when `localStorage` is usable (it exists and accepts a write and a remove
- * of a probe key), else a {@link MemoryJobRecordStore}.
+ * of a probe key), else the page's one {@link MemoryJobRecordStore} (the same store at every call: records then
+ * survive calls, not a reload).
  *
  * @example
  * ```ts
@@ -137,7 +151,9 @@ export class LocalStorageJobRecordStore extends LocalStorageRecordStore<JobRecor
  */
 export function defaultJobRecordStore(): JobRecordStore {
   const storage = usableLocalStorage(`${DEFAULT_PREFIX}probe`);
-  return storage ? new LocalStorageJobRecordStore({ storage }) : new MemoryJobRecordStore();
+  if (storage) return new LocalStorageJobRecordStore({ storage });
+  memoryFallback ??= new MemoryJobRecordStore();
+  return memoryFallback;
 }
 
 /**

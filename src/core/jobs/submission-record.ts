@@ -22,7 +22,7 @@ function attempt<T>(call: () => T | PromiseLike<T>): T | undefined | Promise<T |
 /**
  * The persisted record of one `submitJob` call, over any {@link JobRecordStore} (or none): every store call is
  * made safe, a record read back is used only if it names the same request, and the pending record this call wrote
- * is known, so that an abort removes it and nothing else.
+ * is known, so that an abort before any `POST` left removes it and nothing else.
  */
 export class SubmissionRecord {
   readonly #store: JobRecordStore | undefined;
@@ -67,7 +67,10 @@ export class SubmissionRecord {
     if (store) await attempt(() => store.delete(this.#identity.fingerprint));
   }
 
-  /** Deletes the record if it is the pending one this call wrote (an aborted submission). */
+  /**
+   * Deletes the record if it is the pending one this call wrote: for a submission aborted before any `POST /jobs`
+   * left (after that, the pending record must stay: the job may exist).
+   */
   async forgetPending(): Promise<void> {
     if (this.#pending) await this.forget();
   }

@@ -2,15 +2,19 @@ import { TranscoderError, isTranscoderError } from '../errors.js';
 import { parseJobsResponse, type JobsDetail } from '../protocol/ci-schemas.js';
 import { buildJobRequest, parseJobRequest } from '../protocol/job-request.js';
 import type { JobRequest } from '../protocol/job-request-schemas.js';
-import { abortError } from '../transport/delay.js';
+import { abortError, delay } from '../transport/delay.js';
+import { retryDelay } from '../transport/retry.js';
 import type { ServiceClient, ServiceResponse } from '../transport/service-client.js';
 import { describeJobs } from './job-api.js';
 import {
   accountForJob,
+  isAccountedJob,
   lookForSubmittedJob,
+  monotonicNow,
   resolveJobLookup,
   type JobLookupOptions,
   type JobLookupSettings,
+  type SubmissionTime,
 } from './job-lookup.js';
 import {
   defaultJobRecordStore,
@@ -23,7 +27,12 @@ import { SubmissionRecord } from './submission-record.js';
 
 /** Options of {@link submitJob}. */
 export interface SubmitJobOptions {
-  /** Aborts the submission (and any lookup or wait); it then rejects with `aborted` and leaves no pending record. */
+  /**
+   * Aborts the submission (and any lookup or wait); it then rejects with `aborted`. The pending record this call
+   * wrote is removed only when no `POST /jobs` had left yet (an abort while a `POST` is being signed counts as
+   * left): after that, it is the only trace of a job the service may have created, and makes the next call look
+   * for that job before submitting. An abort while following a record leaves that record as it was.
+   */
   signal?: AbortSignal;
   /**
    * Where the record that lets a reloaded page find its job is kept; `false` keeps none (no re-attach, but a lost
@@ -79,9 +88,31 @@ interface Submission {
   readonly record: SubmissionRecord;
   readonly lookup: JobLookupSettings;
   readonly signal: AbortSignal | undefined;
+  /** The monotonic clock the lookups measure the time since a `POST` with. */
+  readonly now: () => number;
+  /** Whether a `POST /jobs` may have left: from then on, the pending record is the only trace of a job. */
+  posted: boolean;
 }
 
-/** The job named by a persisted record of an earlier page, or `undefined` to submit afresh. */
+/** The error of a search the service refused for good, after a submission whose outcome is unknown. */
+function lookupRefused(refusal: TranscoderError, what: string, attempts: number): TranscoderError {
+  const { status, serviceCode, requestId } = refusal;
+  const reason = [status, serviceCode].filter((part) => part !== undefined).join(' ');
+  const permission = status === 401 || status === 403 ? ' The credentials need ci:DescribeMediaJobs.' : '';
+  const message =
+    `${what} and the job could not be looked up: DescribeMediaJobs was refused (${reason}). ` +
+    `The job may exist; check before submitting again.${permission}`;
+  const init = { code: 'service', phase: 'submit', status, serviceCode, requestId, attempts, cause: refusal } as const;
+  return new TranscoderError(message, init);
+}
+
+/** A failure of reading a recorded job, as an error of the submission. */
+const asSubmitError = (error: unknown): unknown => (isTranscoderError(error) ? error.with({ phase: 'submit' }) : error);
+
+/**
+ * The job named by a record of an earlier page (or of an earlier call of this page whose answer was lost), or
+ * `undefined` to submit afresh.
+ */
 async function reattach(submission: Submission): Promise<SubmittedJob | undefined> {
   const { client, request, record, lookup, signal } = submission;
   const stored = await record.read();
@@ -90,39 +121,48 @@ async function reattach(submission: Submission): Promise<SubmittedJob | undefine
     await record.forget();
     return undefined;
   }
+  // Records let a reloaded page find its job; within one page, each call submits.
+  if (stored.jobId !== undefined && isAccountedJob(stored.jobId)) return undefined;
   const adopt = (job: JobsDetail): SubmittedJob => {
     accountForJob(job.JobId);
     return { job, origin: 'reattached', submissions: 0, release: record.releaser(job.JobId) };
   };
   if (stored.jobId !== undefined) {
-    const { jobs } = await describeJobs(client, [stored.jobId], signal ? { signal } : {});
+    const { jobs } = await describeJobs(client, [stored.jobId], signal ? { signal } : {}).catch((error: unknown) => {
+      throw asSubmitError(error);
+    });
     const job = jobs.find((candidate) => candidate.JobId === stored.jobId);
     if (job && job.Tag === request.Tag && job.Input?.Object === request.Input.Object) return adopt(job);
     await record.forget();
     return undefined;
   }
-  // The earlier page died between sending its POST and reading the answer: the job may exist.
-  const outcome = await lookForSubmittedJob(client, request, stored.submittedAt, lookup, signal);
+  // A POST was sent and its answer never read (the page died, or the call failed): the job may exist.
+  const since = { at: stored.submittedAt };
+  const outcome = await lookForSubmittedJob(client, request, since, lookup, signal, submission.now);
   if (outcome.job) {
     await record.write(stored.submittedAt, outcome.job.JobId);
     return adopt(outcome.job);
   }
-  if (!outcome.certain) throw outcome.error;
-  return undefined;
+  if (outcome.certain) return undefined;
+  if (!outcome.refused) throw outcome.error;
+  await record.forget();
+  throw lookupRefused(outcome.error, 'An earlier POST /jobs of this request got no answer', outcome.error.attempts);
 }
 
 /**
  * Sends `POST /jobs`, and when its answer is lost, looks for the job it may have created before ever sending
- * again; at most `client.retry.delays.length + 1` submissions.
+ * again; at most `client.retry.delays.length + 1` submissions, `client.retry` delays apart.
  */
 async function submitWithoutDuplicates(submission: Submission): Promise<SubmittedJob> {
-  const { client, request, body, record, lookup, signal } = submission;
-  const maxPosts = client.retry.delays.length + 1;
-  let firstSentAt: number | undefined;
+  const { client, request, body, record, lookup, signal, now } = submission;
+  let first: SubmissionTime | undefined;
   let submissions = 0;
   for (let posts = 1; ; posts += 1) {
-    firstSentAt ??= client.clock.now();
-    await record.write(firstSentAt);
+    const at = first?.at ?? client.clock.now();
+    await record.write(at);
+    if (signal?.aborted) throw abortError(signal, 'submit');
+    first ??= { at, sentAt: now() };
+    submission.posted = true;
     let answered = false;
     let error: TranscoderError;
     try {
@@ -141,7 +181,7 @@ async function submitWithoutDuplicates(submission: Submission): Promise<Submitte
       answered = true;
       const job = createdJob(response);
       accountForJob(job.JobId);
-      await record.write(firstSentAt, job.JobId);
+      await record.write(at, job.JobId);
       return { job, origin: 'submitted', submissions, release: record.releaser(job.JobId) };
     } catch (caught) {
       if (signal?.aborted) throw abortError(signal, 'submit');
@@ -155,16 +195,27 @@ async function submitWithoutDuplicates(submission: Submission): Promise<Submitte
       await record.forget();
       throw error.with({ attempts: submissions });
     }
-    const outcome = await lookForSubmittedJob(client, request, firstSentAt, lookup, signal);
+    const outcome = await lookForSubmittedJob(client, request, first, lookup, signal, now);
     if (outcome.job) {
       const job = outcome.job;
       accountForJob(job.JobId);
-      await record.write(firstSentAt, job.JobId);
+      await record.write(at, job.JobId);
       return { job, origin: 'recovered', submissions, release: record.releaser(job.JobId) };
     }
-    // Resending is safe only when every search completed without finding the job; otherwise the pending record
-    // stays, so that the next call (or a reloaded page) looks for the job before submitting.
-    if (!outcome.certain || answered || posts >= maxPosts) throw error.with({ attempts: submissions });
+    if (!outcome.certain && outcome.refused) {
+      await record.forget();
+      const what = answered ? 'POST /jobs got an unreadable answer' : 'POST /jobs got no answer';
+      throw lookupRefused(outcome.error, what, submissions);
+    }
+    // Resending is safe only when every search completed without finding the job. A timed-out POST is never
+    // resent: a slow service may still create its job. Otherwise the pending record stays, so that the next call
+    // (or a reloaded page) looks for the job before submitting.
+    const resend = outcome.certain && !answered && error.code !== 'timeout';
+    const wait = resend ? retryDelay(client.retry, posts, error.retryAfterMs) : undefined;
+    if (wait === undefined) throw error.with({ attempts: submissions });
+    await delay(wait, signal).catch(() => {
+      throw abortError(signal, 'submit');
+    });
   }
 }
 
@@ -172,24 +223,39 @@ async function submitWithoutDuplicates(submission: Submission): Promise<Submitte
  * Submits a CI job (`POST /jobs`) without ever creating it twice:
  *
  * 1. The request is validated and built (`buildJobRequest`); nothing is sent when it is invalid.
- * 2. A record persisted by an earlier page for the same request (same bucket, region and body; see
- *    {@link jobRequestFingerprint}), younger than 24 hours, is followed instead of submitting: its job is read back
- *    (`origin: 'reattached'`) whatever its state; a record of an unknown job is dropped.
+ * 2. A record for the same request (same bucket, region and body; see {@link jobRequestFingerprint}), younger than
+ *    24 hours, is followed instead of submitting. Records let a reloaded page find its job; within one page, each
+ *    call submits: a record naming a job this page was already given is passed over (two identical submissions
+ *    made on purpose are two jobs). A record naming a job is followed by reading the job back
+ *    (`origin: 'reattached'`), whatever its state; a record of an unknown job is dropped. A pending record (a
+ *    `POST` whose answer was never read, by an earlier page or an earlier call) makes the call look for that job
+ *    first, and re-attach to it when found.
  * 3. A pending record is written, then `POST /jobs` is sent once. When its answer is lost (a network error, a
  *    timeout, a 5xx: the service may have created the job), the job is looked for through the list API by tag,
- *    input object, creation time and the request's own fields (`origin: 'recovered'`), a few times, a second
- *    apart. Only when every search completed without finding it is the request sent again, at most
- *    `client.retry.delays.length + 1` times in all; if a search failed, the submission's error is thrown and
- *    nothing is resent (the pending record stays, so that the next call looks for the job first).
+ *    input object, creation time (on the service's clock, from the list answer's `Date`) and the request's own
+ *    fields (`origin: 'recovered'`), a few times, a second apart. Only when every search completed without finding
+ *    it, and the `POST` did not time out, is the request sent again, after the `client.retry` delay (or the
+ *    service's `Retry-After`), at most `client.retry.delays.length + 1` times in all. Otherwise the submission's
+ *    error is thrown and the pending record stays, so that the next call looks for the job first (a slow service
+ *    may still create the job of a timed-out `POST`).
  *
  * The record stays until `release()` is called (a `JobTracker` given the result calls it when the job ends), so
  * that a page reloaded meanwhile finds the job again.
  *
- * @throws {TranscoderError} phase `submit`: `invalid-request` for an invalid request (nothing sent);
- * `invalid-options` for invalid lookup options; `service` for a refusal (4xx: no job was created); `network`,
- * `timeout` or `service` (5xx) when the job could not be submitted nor found, with `attempts` the number of
- * `POST /jobs` requests sent; `aborted` when `signal` aborts. Reading a re-attached job may fail as
- * `describeJobs` does.
+ * @throws {TranscoderError} `invalid-options` (phase `options`) for invalid lookup options (nothing sent). Phase
+ * `submit` for everything else:
+ * - `invalid-request` for an invalid request (nothing sent);
+ * - `service` for a refusal of `POST /jobs` (a 4xx, or a throttle after the client's retries: no job was created;
+ *   the pending record is removed);
+ * - `network`, `timeout`, `service` (5xx) or `invalid-response` (an unreadable 2xx) when the job could not be
+ *   submitted nor found, with `attempts` the number of `POST /jobs` requests sent; the pending record stays;
+ * - `service`, with the refusal's `status`, `serviceCode` and `requestId`, when the answer was lost and the list
+ *   API refused the search for good (a 4xx other than 429, such as 403 when the credentials lack
+ *   `ci:DescribeMediaJobs`): the job may exist, the message says so; the pending record is removed, so that the
+ *   next call submits;
+ * - any error of `describeJobs` or `listJobs` (phase `submit`) while following a record: a search that failed
+ *   leaves the record in place, and nothing is submitted;
+ * - `aborted` when `signal` aborts.
  *
  * @example
  * ```ts
@@ -220,13 +286,24 @@ export async function submitJob(
     tag: canonical.Tag,
     inputObject: canonical.Input.Object,
   });
-  const submission: Submission = { client, request: canonical, body, record, lookup, signal };
+  const submission: Submission = {
+    client,
+    request: canonical,
+    body,
+    record,
+    lookup,
+    signal,
+    now: monotonicNow,
+    posted: false,
+  };
   try {
     if (signal?.aborted) throw abortError(signal, 'submit');
     return (await reattach(submission)) ?? (await submitWithoutDuplicates(submission));
   } catch (error) {
     if (!signal?.aborted) throw error;
-    await record.forgetPending();
+    // Once a POST may have left, its pending record is the only trace of the job it may have created: it stays, so
+    // that the next call looks for that job before submitting.
+    if (!submission.posted) await record.forgetPending();
     throw abortError(signal, 'submit');
   }
 }

@@ -95,6 +95,25 @@ describe('listJobs', () => {
     expect(await pending).to.deep.equal({ jobs: [] });
   });
 
+  it("should return the service's time from the Date header", async () => {
+    const { client, transport } = setup();
+    const pending = listJobs(client, { tag: 'Transcode' });
+    const reply = xmlReply(jobsXml([]));
+    await answer(transport, 'GET /jobs?tag=Transcode', {
+      ...reply,
+      headers: { ...reply.headers, date: 'Thu, 16 May 2024 06:48:51 GMT' },
+    });
+    expect(await pending).to.deep.equal({ jobs: [], serverTime: Date.UTC(2024, 4, 16, 6, 48, 51) });
+  });
+
+  it('should leave serverTime out when the Date header is not a date', async () => {
+    const { client, transport } = setup();
+    const pending = listJobs(client, { tag: 'Transcode' });
+    const reply = xmlReply(jobsXml([]));
+    await answer(transport, 'GET /jobs?tag=Transcode', { ...reply, headers: { ...reply.headers, date: '1715841951' } });
+    expect(await pending).to.deep.equal({ jobs: [] });
+  });
+
   const invalid: [string, Record<string, unknown>, string][] = [
     ['a missing tag', {}, 'tag is required'],
     ['a tag with a slash', { tag: 'Trans/code' }, 'tag must be a job tag'],

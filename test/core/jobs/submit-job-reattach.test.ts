@@ -6,8 +6,8 @@ import {
   type JobRecordStore,
 } from '../../../src/core/jobs/job-records.js';
 import { answer, echo, errorReply, jobsXml, newJobId, transcodeRequest, xmlReply } from '../../helpers/job-echo.js';
-import { BUCKET, NOW, REGION } from '../../helpers/service-client-setup.js';
-import { fingerprintOf, lookupLine, startSubmit } from '../../helpers/submit-setup.js';
+import { BUCKET, NOW, REGION, setup } from '../../helpers/service-client-setup.js';
+import { fingerprintOf, listReply, lookupLine, startSubmit } from '../../helpers/submit-setup.js';
 
 const POST = 'POST /jobs';
 const ID = fingerprintOf(transcodeRequest());
@@ -66,7 +66,7 @@ describe('submitJob after a reload', () => {
   it('should look for the job of a pending record (the page died mid-submit) and re-attach to it', async () => {
     const jobId = newJobId();
     const { transport, outcome, records } = startSubmit(transcodeRequest(), { records: storeWith(recordOf()) });
-    await answer(transport, lookupLine(NOW - 5000), xmlReply(jobsXml([echo(transcodeRequest(), { jobId })])));
+    await answer(transport, lookupLine(), listReply([echo(transcodeRequest(), { jobId, creationTime: NOW - 4000 })]));
     const { value } = await outcome;
     expect([value?.origin, value?.submissions, value?.job.JobId]).to.deep.equal(['reattached', 0, jobId]);
     expect(records.get(ID)).to.deep.equal(recordOf({ jobId }));
@@ -75,22 +75,81 @@ describe('submitJob after a reload', () => {
   it('should submit when the job of a pending record cannot be found', async () => {
     const jobId = newJobId();
     const { transport, outcome } = startSubmit(transcodeRequest(), { records: storeWith(recordOf()) });
-    await answer(transport, lookupLine(NOW - 5000), xmlReply(jobsXml([])));
-    await answer(transport, lookupLine(NOW - 5000), xmlReply(jobsXml([])));
+    await answer(transport, lookupLine(), listReply([]));
+    await answer(transport, lookupLine(), listReply([]));
     await answer(transport, POST, jobReply(jobId));
     const { value } = await outcome;
     expect([value?.origin, value?.job.JobId]).to.deep.equal(['submitted', jobId]);
   });
 
   it('should neither submit nor re-attach while the search for a pending record fails', async () => {
-    const { transport, outcome, records } = startSubmit(transcodeRequest(), {
-      records: storeWith(recordOf()),
-      lookup: { attempts: 1 },
-    });
-    await answer(transport, lookupLine(NOW - 5000), errorReply(403, 'AccessDenied'));
+    const client = setup({ retry: { delays: [] } });
+    const options = { records: storeWith(recordOf()), lookup: { attempts: 1 } };
+    const { transport, outcome, records } = startSubmit(transcodeRequest(), options, client);
+    await answer(transport, lookupLine(), errorReply(500, 'InternalError'));
     const { error } = await outcome;
-    expect([error?.code, error?.status, transport.requests.length]).to.deep.equal(['service', 403, 1]);
+    expect([error?.code, error?.phase, error?.status, transport.requests.length]).to.deep.equal([
+      'service',
+      'submit',
+      500,
+      1,
+    ]);
     expect(records.get(ID)).to.deep.equal(recordOf());
+  });
+
+  it('should drop a pending record whose search the service refuses for good, and say the job may exist', async () => {
+    const options = { records: storeWith(recordOf()), lookup: { attempts: 3 } };
+    const { transport, outcome, records } = startSubmit(transcodeRequest(), options);
+    await answer(transport, lookupLine(), errorReply(403, 'AccessDenied'));
+    const { error } = await outcome;
+    expect([error?.code, error?.phase, error?.status, error?.serviceCode]).to.deep.equal([
+      'service',
+      'submit',
+      403,
+      'AccessDenied',
+    ]);
+    expect(error?.message).to.match(/^An earlier POST \/jobs of this request got no answer and the job could not be/);
+    expect([records.get(ID), transport.requests.length]).to.deep.equal([undefined, 1]);
+  });
+
+  it('should throw a failure to read the recorded job with phase submit, keeping the record', async () => {
+    const jobId = newJobId();
+    const { transport, outcome, records } = startSubmit(transcodeRequest(), {
+      records: storeWith(recordOf({ jobId })),
+    });
+    await answer(transport, `GET /jobs/${jobId}`, errorReply(403, 'AccessDenied'));
+    const { error } = await outcome;
+    expect([error?.code, error?.phase, error?.status, records.get(ID)?.jobId]).to.deep.equal([
+      'service',
+      'submit',
+      403,
+      jobId,
+    ]);
+  });
+
+  it('should not adopt a job created long before the pending record was written', async () => {
+    const { transport, outcome } = startSubmit(transcodeRequest(), { records: storeWith(recordOf()) });
+    const old = echo(transcodeRequest(), { jobId: newJobId(), creationTime: NOW - 5000 - 70_000 });
+    await answer(transport, lookupLine(), listReply([old]));
+    await answer(transport, lookupLine(), listReply([old]));
+    await answer(transport, POST, jobReply(newJobId()));
+    expect((await outcome).value?.origin).to.equal('submitted');
+  });
+
+  it('should submit again, within one page, when the record names a job this page was given', async () => {
+    const client = setup();
+    const [first, second] = [newJobId(), newJobId()];
+    const earlier = startSubmit(transcodeRequest(), {}, client);
+    await answer(client.transport, POST, jobReply(first));
+    await earlier.outcome;
+    const again = startSubmit(transcodeRequest(), { records: earlier.records }, client);
+    await answer(client.transport, POST, jobReply(second));
+    const { value } = await again.outcome;
+    expect([value?.origin, value?.job.JobId, earlier.records.get(ID)?.jobId]).to.deep.equal([
+      'submitted',
+      second,
+      second,
+    ]);
   });
 
   it('should drop a record of a job the service does not know, then submit', async () => {
@@ -122,6 +181,23 @@ describe('submitJob after a reload', () => {
       jobId,
       NOW,
     ]);
+  });
+
+  it('should ignore and replace a record from more than 5 minutes in the future', async () => {
+    const jobId = newJobId();
+    const ahead = recordOf({ jobId: newJobId(), submittedAt: NOW + 6 * 60_000 });
+    const { transport, outcome, records } = startSubmit(transcodeRequest(), { records: storeWith(ahead) });
+    await answer(transport, POST, jobReply(jobId));
+    expect([(await outcome).value?.origin, records.get(ID)?.submittedAt]).to.deep.equal(['submitted', NOW]);
+  });
+
+  it('should trust a record a minute in the future (a page clock corrected differently)', async () => {
+    const jobId = newJobId();
+    const { transport, outcome } = startSubmit(transcodeRequest(), {
+      records: storeWith(recordOf({ jobId, submittedAt: NOW + 60_000 })),
+    });
+    await answer(transport, `GET /jobs/${jobId}`, jobReply(jobId));
+    expect((await outcome).value?.origin).to.equal('reattached');
   });
 
   it('should ignore a record that names another request under the same id', async () => {

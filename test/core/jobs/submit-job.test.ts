@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
+import { submitJob } from '../../../src/core/jobs/submit-job.js';
 import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
 import {
   answer,
@@ -10,14 +11,15 @@ import {
   transcodeRequest,
   xmlReply,
 } from '../../helpers/job-echo.js';
-import { NOW, setup } from '../../helpers/service-client-setup.js';
-import { lookupLine, startSubmit } from '../../helpers/submit-setup.js';
+import { withLocalStorage } from '../../helpers/map-storage.js';
+import { NOW, settle, setup } from '../../helpers/service-client-setup.js';
+import { listReply, lookupLine, startSubmit } from '../../helpers/submit-setup.js';
 
 const POST = 'POST /jobs';
 const created = (jobId: string, creationTime = NOW) =>
   xmlReply(jobsXml([echo(transcodeRequest(), { jobId, creationTime })]));
-const found = (...jobs: object[]) => xmlReply(jobsXml(jobs));
-const none = () => xmlReply(jobsXml([]));
+const found = (...jobs: object[]) => listReply(jobs);
+const none = () => listReply([]);
 
 describe('submitJob', () => {
   it('should send POST /jobs once with the built body and keep a record naming the job', async () => {
@@ -99,7 +101,7 @@ describe('submitJob', () => {
   it('should look again after a delay, then submit again when every search found nothing', async () => {
     const jobId = newJobId();
     const { transport, outcome } = startSubmit();
-    await answer(transport, POST, 'timeout');
+    await answer(transport, POST, 'network');
     await answer(transport, lookupLine(), none());
     await answer(transport, lookupLine(), none());
     await answer(transport, POST, created(jobId));
@@ -131,10 +133,10 @@ describe('submitJob', () => {
       transport,
       lookupLine(),
       found(
-        echo(transcodeRequest({ UserData: 'order-43' }), { jobId: other, creationTime: NOW + 1000 }),
-        echo(transcodeRequest(), { jobId: after, creationTime: NOW + 5000 }),
-        echo(transcodeRequest(), { jobId: closest, creationTime: NOW + 2000 }),
-        echo(transcodeRequest(), { jobId: before, creationTime: NOW - 30_000 }),
+        echo(transcodeRequest({ UserData: 'order-43' }), { jobId: other, creationTime: NOW }),
+        echo(transcodeRequest(), { jobId: after, creationTime: NOW + 2000 }),
+        echo(transcodeRequest(), { jobId: closest, creationTime: NOW + 1000 }),
+        echo(transcodeRequest(), { jobId: before, creationTime: NOW - 2000 }),
       ),
     );
     expect((await outcome).value?.job.JobId).to.equal(closest);
@@ -144,15 +146,16 @@ describe('submitJob', () => {
     const jobId = newJobId();
     const { transport, outcome } = startSubmit();
     await answer(transport, POST, 'network');
-    await answer(transport, lookupLine(), xmlReply(jobsXml([], { nextToken: 'cGFnZTI' })));
-    await answer(transport, lookupLine(NOW, { nextToken: 'cGFnZTI' }), found(echo(transcodeRequest(), { jobId })));
+    await answer(transport, lookupLine(), listReply([], { nextToken: 'cGFnZTI' }));
+    await answer(transport, lookupLine({ nextToken: 'cGFnZTI' }), found(echo(transcodeRequest(), { jobId })));
     expect((await outcome).value?.job.JobId).to.equal(jobId);
   });
 
   it('should never submit again while a search failed, and keep the pending record', async () => {
-    const { transport, records, outcome, id } = startSubmit();
+    const client = setup({ retry: { delays: [] } });
+    const { transport, records, outcome, id } = startSubmit(transcodeRequest(), {}, client);
     await answer(transport, POST, 'network');
-    await answer(transport, lookupLine(), errorReply(403, 'AccessDenied'));
+    await answer(transport, lookupLine(), errorReply(500, 'InternalError'));
     await answer(transport, lookupLine(), none());
     const { error } = await outcome;
     expect([error?.code, error?.phase, error?.retryable, error?.attempts]).to.deep.equal([
@@ -165,13 +168,32 @@ describe('submitJob', () => {
   });
 
   it('should send at most retry.delays.length + 1 submissions, then throw the last error', async () => {
-    const { transport, outcome } = startSubmit(transcodeRequest(), { lookup: { attempts: 1, delay: 1 } });
+    const lookup = { attempts: 1, delay: 1 };
+    const { transport, records, outcome, id } = startSubmit(transcodeRequest(), { lookup });
     for (let post = 0; post < 4; post += 1) {
-      await answer(transport, POST, 'timeout');
+      await answer(transport, POST, 'network');
       await answer(transport, lookupLine(), none());
     }
     const { error } = await outcome;
-    expect([error?.code, error?.attempts, transport.requests.length]).to.deep.equal(['timeout', 4, 8]);
+    expect([error?.code, error?.attempts, transport.requests.length]).to.deep.equal(['network', 4, 8]);
+    expect(records.get(id)).to.deep.include({ submittedAt: NOW }).and.not.have.property('jobId');
+  });
+
+  it('should keep a pending record between calls in the default store when localStorage is unusable', async () => {
+    const { client, transport } = setup({ retry: { delays: [] } });
+    const lookup = { attempts: 1, delay: 1 };
+    const submit = () =>
+      withLocalStorage({ value: undefined }, () => settle(submitJob(client, transcodeRequest(), { lookup })));
+    const first = submit();
+    await answer(transport, POST, 'network');
+    await answer(transport, lookupLine(), errorReply(500, 'InternalError'));
+    expect((await first).error?.code).to.equal('network');
+    const jobId = newJobId();
+    const second = submit();
+    await answer(transport, lookupLine(), found(echo(transcodeRequest(), { jobId })));
+    const { value } = await second;
+    value?.release();
+    expect([value?.origin, value?.job.JobId, transport.requests.length]).to.deep.equal(['reattached', jobId, 3]);
   });
 
   it('should look for the job, never resend, when a 200 answer is unreadable', async () => {
@@ -204,21 +226,44 @@ describe('submitJob', () => {
     expect(records.get(id)).to.equal(undefined);
   });
 
-  it('should reject with aborted and forget the pending record when aborted during the submission', async () => {
+  it('should reject with aborted and keep the pending record when aborted once the POST left', async () => {
     const controller = new AbortController();
     const { transport, records, outcome, id } = startSubmit(transcodeRequest(), { signal: controller.signal });
     await transport.nextRequest();
     controller.abort();
     const { error } = await outcome;
-    expect([error?.code, error?.phase, records.get(id), transport.requests.length]).to.deep.equal([
+    expect([error?.code, error?.phase, records.get(id)?.submittedAt, transport.requests.length]).to.deep.equal([
       'aborted',
       'submit',
-      undefined,
+      NOW,
       1,
     ]);
   });
 
-  it('should reject with aborted when aborted while waiting between searches', async () => {
+  it('should forget the pending record when aborted before the POST left', async () => {
+    const controller = new AbortController();
+    const inner = new MemoryJobRecordStore();
+    const written: string[] = [];
+    const records = {
+      get: (key: string) => inner.get(key),
+      delete: (key: string) => inner.delete(key),
+      set: async (key: string, record: Parameters<MemoryJobRecordStore['set']>[1]) => {
+        inner.set(key, record);
+        written.push(key);
+        controller.abort();
+      },
+    };
+    const { transport, outcome, id } = startSubmit(transcodeRequest(), { signal: controller.signal, records });
+    const { error } = await outcome;
+    expect([error?.code, written, inner.get(id), transport.requests.length]).to.deep.equal([
+      'aborted',
+      [id],
+      undefined,
+      0,
+    ]);
+  });
+
+  it('should keep the pending record when aborted while waiting between searches', async () => {
     const controller = new AbortController();
     const { transport, records, outcome, id } = startSubmit(transcodeRequest(), {
       signal: controller.signal,
@@ -228,7 +273,7 @@ describe('submitJob', () => {
     await answer(transport, lookupLine(), none());
     controller.abort();
     const { error } = await outcome;
-    expect([error?.code, records.get(id), transport.requests.length]).to.deep.equal(['aborted', undefined, 2]);
+    expect([error?.code, records.get(id)?.submittedAt, transport.requests.length]).to.deep.equal(['aborted', NOW, 2]);
   });
 
   it('should send nothing when the signal has already aborted', async () => {

@@ -6,17 +6,22 @@ import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
 import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
 import { CredentialProvider } from '../../../src/core/signing/credential-provider.js';
+import { SkewCorrectedClock } from '../../../src/core/transport/clock.js';
 import { ServiceClient } from '../../../src/core/transport/service-client.js';
 import { LoopbackTransport, type Emulator } from '../../../src/emulator/index.js';
 import { SAMPLE, TEMPLATE } from '../../emulator/ci-support.js';
 import { BUCKET, REGION, permanentKeys, seedObject, send, startTestEmulator } from '../../helpers/emulator.js';
 
-/** A client of the emulator signed with STS credentials, as a page gets them from its host. */
-function pageClient(emulator: Emulator): ServiceClient {
+/**
+ * A client of the emulator signed with STS credentials, as a page gets them from its host; its clock runs
+ * `offset` ms off the emulator's.
+ */
+function pageClient(emulator: Emulator, offset = 0): ServiceClient {
   const { endpoints } = emulator;
   return new ServiceClient({
     transport: new LoopbackTransport(),
     authorizer: new CredentialProvider({
+      clock: new SkewCorrectedClock(() => Date.now() + offset),
       getAuthorization: () =>
         getFederationToken({
           endpoint: endpoints.sts,
@@ -58,10 +63,55 @@ async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
   return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
 }
 
+/**
+ * What a page that has since been reloaded did: it recorded the submission (`lost`: only the pending record, as
+ * when it died before reading the answer) and sent `POST /jobs`, outside this page's `submitJob`.
+ */
+async function submitAsEarlierPage(
+  client: ServiceClient,
+  request: JobRequest,
+  records: MemoryJobRecordStore,
+  answer: 'answered' | 'lost',
+): Promise<{ jobId: string; fingerprint: string }> {
+  const body = buildJobRequest(request);
+  const fingerprint = jobRequestFingerprint(BUCKET, REGION, body);
+  const record = {
+    version: 1,
+    fingerprint,
+    bucket: BUCKET,
+    region: REGION,
+    tag: 'Transcode',
+    inputObject: request.Input.Object,
+    submittedAt: client.clock.now(),
+  } as const;
+  records.set(fingerprint, record);
+  const sent = await client.request({
+    service: 'ci',
+    method: 'POST',
+    pathname: '/jobs',
+    headers: { 'content-type': 'application/xml' },
+    body,
+    action: 'name/ci:CreateMediaJobs',
+    phase: 'submit',
+  });
+  const [job] = parseJobsResponse(sent.body, 'submit').JobsDetail;
+  if (!job) throw new Error('POST /jobs answered without a job');
+  if (answer === 'answered') records.set(fingerprint, { ...record, jobId: job.JobId });
+  return { jobId: job.JobId, fingerprint };
+}
+
 describe('submitJob against the emulator', function () {
   this.timeout(20_000);
   let emulator: Emulator;
-  const inputs = ['submit/drop-after.mp4', 'submit/drop-before.mp4', 'submit/reload.mp4', 'submit/pending.mp4'];
+  const inputs = [
+    'submit/drop-after.mp4',
+    'submit/drop-before.mp4',
+    'submit/reload.mp4',
+    'submit/pending.mp4',
+    'submit/clock-ahead.mp4',
+    'submit/clock-behind.mp4',
+    'submit/same-page.mp4',
+  ];
 
   before(async () => {
     emulator = await startTestEmulator();
@@ -90,6 +140,20 @@ describe('submitJob against the emulator', function () {
     expect((await jobIdsOf(emulator, inputs[0]!)).sort()).to.deep.equal([...ids].sort());
   });
 
+  for (const [offset, input] of [
+    [180_000, inputs[4]!],
+    [-180_000, inputs[5]!],
+  ] as const) {
+    const where = offset > 0 ? 'ahead of' : 'behind';
+    it(`should create one job after a lost answer when the page clock is 3 minutes ${where} the service`, async () => {
+      emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropAfterRate: 1, limit: 1 }] });
+      const client = pageClient(emulator, offset);
+      const result = await submitJob(client, transcode(input), { records: false, lookup: { delay: 50 } });
+      expect([result.origin, result.submissions]).to.deep.equal(['recovered', 1]);
+      expect(await jobIdsOf(emulator, input)).to.deep.equal([result.job.JobId]);
+    });
+  }
+
   it('should submit again, once, when the request was dropped before the service saw it', async () => {
     emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropBeforeRate: 1, limit: 1 }] });
     const result = await submitJob(pageClient(emulator), transcode(inputs[1]!), {
@@ -105,49 +169,35 @@ describe('submitJob against the emulator', function () {
   });
 
   it('should re-attach a reloaded page to its job instead of submitting again', async () => {
+    const client = pageClient(emulator);
     const records = new MemoryJobRecordStore();
-    const first = await submitJob(pageClient(emulator), transcode(inputs[2]!), { records });
-    const reloaded = await submitJob(pageClient(emulator), transcode(inputs[2]!), { records });
-    expect([reloaded.origin, reloaded.submissions, reloaded.job.JobId]).to.deep.equal([
-      'reattached',
-      0,
-      first.job.JobId,
-    ]);
+    const { jobId, fingerprint } = await submitAsEarlierPage(client, transcode(inputs[2]!), records, 'answered');
+    const reloaded = await submitJob(client, transcode(inputs[2]!), { records });
+    expect([reloaded.origin, reloaded.submissions, reloaded.job.JobId]).to.deep.equal(['reattached', 0, jobId]);
     reloaded.release();
-    expect(await jobIdsOf(emulator, inputs[2]!)).to.deep.equal([first.job.JobId]);
+    expect([records.get(fingerprint), await jobIdsOf(emulator, inputs[2]!)]).to.deep.equal([undefined, [jobId]]);
+  });
+
+  it('should submit a second job when the same page submits the same request again', async () => {
+    const client = pageClient(emulator);
+    const records = new MemoryJobRecordStore();
+    const first = await submitJob(client, transcode(inputs[6]!), { records });
+    const second = await submitJob(client, transcode(inputs[6]!), { records });
+    expect([second.origin, second.job.JobId === first.job.JobId]).to.deep.equal(['submitted', false]);
+    expect((await jobIdsOf(emulator, inputs[6]!)).sort()).to.deep.equal([first.job.JobId, second.job.JobId].sort());
   });
 
   it('should find the job of a page that died between sending and reading the answer', async () => {
     const client = pageClient(emulator);
     const request = transcode(inputs[3]!);
-    const body = buildJobRequest(request);
     const records = new MemoryJobRecordStore();
-    const fingerprint = jobRequestFingerprint(BUCKET, REGION, body);
-    records.set(fingerprint, {
-      version: 1,
-      fingerprint,
-      bucket: BUCKET,
-      region: REGION,
-      tag: 'Transcode',
-      inputObject: inputs[3]!,
-      submittedAt: client.clock.now(),
-    });
-    const sent = await client.request({
-      service: 'ci',
-      method: 'POST',
-      pathname: '/jobs',
-      headers: { 'content-type': 'application/xml' },
-      body,
-      action: 'name/ci:CreateMediaJobs',
-      phase: 'submit',
-    });
-    const [orphan] = parseJobsResponse(sent.body, 'submit').JobsDetail;
+    const { jobId, fingerprint } = await submitAsEarlierPage(client, request, records, 'lost');
     const reloaded = await submitJob(client, request, { records });
     expect([reloaded.origin, reloaded.job.JobId, records.get(fingerprint)?.jobId]).to.deep.equal([
       'reattached',
-      orphan?.JobId,
-      orphan?.JobId,
+      jobId,
+      jobId,
     ]);
-    expect(await jobIdsOf(emulator, inputs[3]!)).to.deep.equal([orphan?.JobId]);
+    expect(await jobIdsOf(emulator, inputs[3]!)).to.deep.equal([jobId]);
   });
 });
