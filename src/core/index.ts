@@ -182,7 +182,7 @@ export {
   describeJobs,
   listJobs,
 } from './jobs/job-api.js';
-export type { JobCallOptions, ListJobsQuery } from './jobs/job-api.js';
+export type { JobCallOptions, JobListPage, ListJobsQuery } from './jobs/job-api.js';
 export { matchesJobRequest } from './jobs/job-match.js';
 export {
   DEFAULT_JOB_RECORD_TTL_MS,
