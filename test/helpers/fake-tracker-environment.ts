@@ -52,17 +52,23 @@ export class FakeEventSource implements EventSourceLike {
 }
 
 /**
- * A page for a job tracker: `hidden` toggled by the test (which fires `visibilitychange`), `goOnline()` firing
- * `online`, and {@link FakeEventSource}. Counts the listeners still registered.
+ * A page for a job tracker: `hidden` and `online` toggled by the test (`setHidden` fires `visibilitychange`,
+ * `setOnline(true)` and `goOnline()` fire `online`), and {@link FakeEventSource}. Counts the listeners still
+ * registered.
  */
 export class FakeEnvironment implements TrackerEnvironment {
   hidden = false;
+  online = true;
   readonly EventSource = FakeEventSource;
   readonly #visibility = new Set<() => void>();
   readonly #online = new Set<() => void>();
 
   isHidden(): boolean {
     return this.hidden;
+  }
+
+  isOnline(): boolean {
+    return this.online;
   }
 
   onVisibilityChange(listener: () => void): () => void {
@@ -83,8 +89,15 @@ export class FakeEnvironment implements TrackerEnvironment {
     for (const listener of [...this.#visibility]) listener();
   }
 
-  /** Fires `online`. */
+  /** The network goes down (no event, as browsers fire `offline`, which a tracker does not watch) or comes back. */
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) this.goOnline();
+  }
+
+  /** Fires `online` (the network may have been up all along: browsers fire it after any reconnection). */
   goOnline(): void {
+    this.online = true;
     for (const listener of [...this.#online]) listener();
   }
 

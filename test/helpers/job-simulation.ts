@@ -5,8 +5,8 @@ import { buildJobCallback, type CallbackFormat } from '../../src/core/protocol/c
 import { parseJobsResponse, type JobsDetail } from '../../src/core/protocol/ci-schemas.js';
 import type { JobState } from '../../src/core/protocol/job-state.js';
 import type { FakeTransport, RecordedRequest, ScriptedReply } from './fake-transport.js';
-import { FakeEnvironment } from './fake-tracker-environment.js';
-import { ManualTimers } from './manual-timers.js';
+import { FakeEnvironment, FakeEventSource } from './fake-tracker-environment.js';
+import { ManualTimers, settleRealTasks } from './manual-timers.js';
 import { BUCKET, CI_HOST, REGION, setup } from './service-client-setup.js';
 
 /** The job the tracker tests follow. */
@@ -92,8 +92,13 @@ export interface JobSimulationOptions {
   duration?: number;
   /** How long it waits in its queue (`Submitted`) before `Running`. @default 2000 */
   queued?: number;
-  /** `subscribe`: a host relay that delivers the `TaskFinish` callback when the job ends. @default 'none' */
-  relay?: 'none' | 'subscribe';
+  /**
+   * How the `TaskFinish` callback reaches the tracker when the job ends: not at all, through a host
+   * `relay.subscribe`, or through an event stream (`relay.eventSource`) that opens at once. @default 'none'
+   */
+  relay?: 'none' | 'subscribe' | 'eventSource';
+  /** For `eventSource`: the stream drops at `at` and reconnects `ms` later. */
+  outage?: { at: number; ms: number };
   /** Jitter source of the tracker. @default () => 0.5 (no jitter) */
   random?: () => number;
   poll?: JobPollOptions;
@@ -113,10 +118,37 @@ export interface JobSimulationResult {
   final: JobSnapshot;
 }
 
+/** Real milliseconds the simulation waits for the tracker to send a poll or arm a timer before it gives up. */
+const STALL_MS = 2000;
+
+/** The relay of a simulated job, and how the test makes it deliver. */
+function simulatedRelay(kind: JobSimulationOptions['relay']) {
+  let relayed: ((body: unknown) => void) | undefined;
+  if (kind === 'subscribe') {
+    const relay = {
+      subscribe: (_jobId: string, deliver: (body: unknown) => void) => {
+        relayed = deliver;
+        return () => (relayed = undefined);
+      },
+    };
+    return { relay, deliver: (body: unknown) => relayed?.(body) };
+  }
+  if (kind === 'eventSource') {
+    FakeEventSource.instances = [];
+    const deliver = (body: unknown) => FakeEventSource.last.message(body);
+    return { relay: { eventSource: '/events/{jobId}' }, deliver };
+  }
+  return { relay: undefined, deliver: () => {} };
+}
+
 /**
  * Submits (virtually: the `POST /jobs` answer is the tracker's first snapshot) a job that runs for `duration`,
  * follows it with a {@link JobTracker} on {@link ManualTimers}, answers every poll from the job's state at that
  * virtual time, and returns the number of requests it took.
+ *
+ * A poll is answered at the virtual time it was sent: virtual time stands still while a poll is on its way to the
+ * transport (signing is real asynchronous work) and until the tracker has taken the answer and armed its next
+ * timer; a tracker that does neither within {@link STALL_MS} real milliseconds fails the simulation.
  *
  * @example
  * ```ts
@@ -124,10 +156,10 @@ export interface JobSimulationResult {
  * ```
  */
 export async function simulateJob(options: JobSimulationOptions = {}): Promise<JobSimulationResult> {
-  const { duration = 60_000, queued = 2000, relay = 'none', random = () => 0.5, poll } = options;
+  const { duration = 60_000, queued = 2000, relay: kind = 'none', outage, random = () => 0.5, poll } = options;
   const { client, transport } = setup({ retry: { delays: [], jitter: 0 } });
   const timers = new ManualTimers();
-  let relayed: ((body: unknown) => void) | undefined;
+  const { relay, deliver } = simulatedRelay(kind);
   const tracker = new JobTracker({
     client,
     job: jobDetail('Submitted'),
@@ -135,41 +167,58 @@ export async function simulateJob(options: JobSimulationOptions = {}): Promise<J
     environment: new FakeEnvironment(),
     random,
     ...(poll ? { poll } : {}),
-    ...(relay === 'subscribe'
-      ? {
-          relay: {
-            subscribe: (_jobId: string, deliver: (body: unknown) => void) => {
-              relayed = deliver;
-              return () => (relayed = undefined);
-            },
-          },
-        }
-      : {}),
+    ...(relay ? { relay } : {}),
   });
   const snapshots: JobSnapshot[] = [];
   tracker.subscribe((snapshot) => snapshots.push(snapshot));
   let final: JobSnapshot | undefined;
   const done = tracker.start().then((snapshot) => (final = snapshot));
-  if (relay === 'subscribe') timers.setTimeout(() => relayed?.(callbackBody('Success')), duration);
+  if (kind === 'eventSource') {
+    FakeEventSource.last.open();
+    if (outage) {
+      timers.setTimeout(() => FakeEventSource.last.fail(), outage.at);
+      timers.setTimeout(() => FakeEventSource.last.open(), outage.at + outage.ms);
+    }
+  }
+  if (relay) timers.setTimeout(() => deliver(callbackBody('Success')), duration);
   const stateAt = (time: number) => {
     if (time < queued) return pollReply('Submitted');
     if (time >= duration) return pollReply('Success');
     return pollReply('Running', { progress: Math.floor(((time - queued) / (duration - queued)) * 100) });
   };
   const pollTimes: number[] = [];
+  // Without retries, each poll is one request: a poll counted but not yet seen by the transport is being signed.
+  const pollOnItsWay = () => tracker.stats.polls > transport.requests.length;
   const limit = duration * 4;
   while (final === undefined && timers.now <= limit) {
-    while (transport.unclaimed > 0) {
+    if (transport.unclaimed > 0 || pollOnItsWay()) {
       pollTimes.push(timers.now);
-      (await transport.nextRequest()).respondWith(stateAt(timers.now));
+      (await transport.nextRequest(STALL_MS)).respondWith(stateAt(timers.now));
+      continue;
     }
     await timers.settle();
-    if (final !== undefined || transport.unclaimed > 0) continue;
+    if (final !== undefined || transport.unclaimed > 0 || pollOnItsWay()) continue;
     const at = timers.nextAt;
-    if (at === undefined) break;
+    if (at === undefined) {
+      // The answer is still being read: the tracker arms its next timer (or polls again) once it has it.
+      await waitFor(() => final !== undefined || transport.unclaimed > 0 || timers.nextAt !== undefined);
+      continue;
+    }
     await timers.advance(at - timers.now);
   }
+  if (final === undefined) tracker.stop();
   await done;
   const { polls, callbacks } = tracker.stats;
   return { requests: polls + 1, polls, callbacks, pollTimes, endedAt: timers.now, snapshots, final: final! };
+}
+
+/** Lets real tasks run until `ready()`, for at most {@link STALL_MS} real milliseconds. */
+async function waitFor(ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + STALL_MS;
+  while (!ready()) {
+    if (Date.now() > deadline) {
+      throw new Error(`simulateJob: the tracker neither polled nor armed a timer in ${STALL_MS} ms`);
+    }
+    await settleRealTasks(1);
+  }
 }

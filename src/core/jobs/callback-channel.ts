@@ -18,6 +18,11 @@ export interface CallbackChannelOptions {
   onChange: (open: boolean) => void;
   /** Receives a failure of the host's side (its `subscribe` threw, the `EventSource` could not be made). */
   onError: (error: unknown) => void;
+  /**
+   * Called when the event stream opens again after an error (the browser reconnected), not at its first open:
+   * callbacks may have come while it was down.
+   */
+  onReopen?: () => void;
 }
 
 /** The URL of a job's event stream: `{jobId}` in `template` replaced by the URL-encoded id. */
@@ -49,7 +54,9 @@ export function callbackReports(body: unknown, jobId: string): JobsDetail[] | un
  * `error`; the browser reconnects by itself, and a stream in `CLOSED` state is gone for good). The channel is open
  * while either is, which is when polling can slow down to a safety net.
  *
- * Nothing the host's code does (a `subscribe` that throws, a `deliver` call after `stop()`) throws back into it.
+ * Nothing the host's code does (a `subscribe` that throws, a `deliver` call after `stop()`) throws back into it. A
+ * `subscribe` may deliver before it returns; when that ends the channel, the unsubscribe function it returns is
+ * called at once.
  *
  * @example
  * ```ts
@@ -65,6 +72,8 @@ export class CallbackChannel {
   #subscribed = false;
   #source: EventSourceLike | undefined;
   #sourceOpen = false;
+  /** Whether the event stream has opened before: a later `open` is a reconnection. */
+  #sourceOpened = false;
   #open = false;
   #started = false;
   #stopped = false;
@@ -89,6 +98,8 @@ export class CallbackChannel {
     this.#started = true;
     const { relay, jobId } = this.#options;
     if (relay.subscribe) this.#subscribe(relay.subscribe, jobId);
+    // A delivery made inside `subscribe` may have ended everything already.
+    if (this.#stopped) return;
     if (relay.eventSource !== undefined) this.#connect(eventSourceUrl(relay.eventSource, jobId));
     this.#update();
   }
@@ -102,12 +113,14 @@ export class CallbackChannel {
     this.#subscribed = false;
     this.#closeSource();
     this.#open = false;
-    if (unsubscribe) {
-      try {
-        unsubscribe();
-      } catch (error) {
-        this.#options.onError(error);
-      }
+    if (unsubscribe) this.#unsubscribeSafely(unsubscribe);
+  }
+
+  #unsubscribeSafely(unsubscribe: () => void): void {
+    try {
+      unsubscribe();
+    } catch (error) {
+      this.#options.onError(error);
     }
   }
 
@@ -115,13 +128,20 @@ export class CallbackChannel {
     const deliver = (body: unknown): void => {
       if (!this.#stopped) this.#options.onBody(body);
     };
+    let unsubscribe: (() => void) | void;
     try {
-      const unsubscribe = subscribe(jobId, deliver);
-      if (typeof unsubscribe === 'function') this.#unsubscribe = unsubscribe;
-      this.#subscribed = true;
+      unsubscribe = subscribe(jobId, deliver);
     } catch (error) {
       this.#options.onError(error);
+      return;
     }
+    const stop = typeof unsubscribe === 'function' ? unsubscribe : undefined;
+    if (this.#stopped) {
+      if (stop) this.#unsubscribeSafely(stop);
+      return;
+    }
+    this.#unsubscribe = stop;
+    this.#subscribed = true;
   }
 
   #connect(url: string): void {
@@ -137,8 +157,11 @@ export class CallbackChannel {
     this.#source = source;
     source.onopen = () => {
       if (this.#source !== source) return;
+      const reopened = this.#sourceOpened && !this.#sourceOpen;
+      this.#sourceOpened = true;
       this.#sourceOpen = true;
       this.#update();
+      if (reopened && this.#source === source) this.#options.onReopen?.();
     };
     source.onerror = () => {
       if (this.#source !== source) return;

@@ -29,7 +29,10 @@ export interface JobTrackerOptions {
   poll?: JobPollOptions;
   /** How the host relays CI's callbacks; while its channel is open, polling slows down to the safety net. */
   relay?: JobCallbackRelay;
-  /** The page: hidden or not, `visibilitychange`, `online`, `EventSource`. @default defaultTrackerEnvironment() */
+  /**
+   * The page: hidden or not, online or not, `visibilitychange`, `online`, `EventSource`.
+   * @default defaultTrackerEnvironment()
+   */
   environment?: TrackerEnvironment;
   /** Where poll timers are set. @default globalThis.setTimeout / clearTimeout */
   timers?: TrackerTimers;
@@ -110,6 +113,9 @@ function checkEnvironment(environment: unknown): TrackerEnvironment {
     !isFunction(environment['onOnline'])
   ) {
     throw invalid('environment must have isHidden, onVisibilityChange and onOnline functions');
+  }
+  if (environment['isOnline'] !== undefined && !isFunction(environment['isOnline'])) {
+    throw invalid('environment.isOnline must be a function');
   }
   if (environment['EventSource'] !== undefined && !isFunction(environment['EventSource'])) {
     throw invalid('environment.EventSource must be a constructor');

@@ -1,13 +1,12 @@
 import type { TranscoderError } from '../errors.js';
 import type { JobsDetail } from '../protocol/ci-schemas.js';
 import { JobState, isTerminalJobState } from '../protocol/job-state.js';
-import { isRetryableError } from '../transport/retry.js';
 import { CallbackChannel, callbackReports } from './callback-channel.js';
 import { cancelJob, describeJobs, type JobCallOptions } from './job-api.js';
 import { jobFailedError, mergeJobReport } from './job-merge.js';
 import { resolveTrackerOptions, type JobTrackerOptions, type TrackerSettings } from './job-tracker-options.js';
 import type { JobListener, JobSnapshot, JobSource } from './job-types.js';
-import { nextPollDelay } from './poll-schedule.js';
+import { PollLoop } from './poll-loop.js';
 import { asTrackingError, cancelledError, missingDetailError, notFoundError, stoppedError } from './tracking-errors.js';
 
 export type { JobTrackerOptions } from './job-tracker-options.js';
@@ -32,11 +31,14 @@ export interface JobTrackerStats {
  * - The merge ({@link mergeJobReport}) dedupes, never moves backwards and ignores other jobs; each change is tagged
  *   with its source.
  * - Polls follow `poll.delays` (fast first, then every 10 s, jittered), one at a time; while a callback channel is
- *   open they drop to `poll.safetyNetDelay`. No poll is planned while the page is hidden; one goes out at once when
- *   it is shown again or the network comes back. A failed poll is tried again with a doubled delay, never sooner
- *   than the service's `Retry-After`.
+ *   open they drop to `poll.safetyNetDelay`, and an event stream that reconnects brings one poll at once. No poll
+ *   is planned while the page is hidden or the network down; one goes out at once when it is shown again or the
+ *   network comes back. A failed poll is tried again with a doubled delay, never sooner than the service's
+ *   `Retry-After`; failures while hidden or offline are not counted.
  * - At `Success`, `Failed` or `Cancel` (or `stop()`), every timer, page listener, subscription and `EventSource`
- *   is released, and a `SubmittedJob`'s `release()` is called once the job ended.
+ *   is released, and a `SubmittedJob`'s `release()` is called once the job ended. The outcome is fixed (and the
+ *   record released) before listeners see the final snapshot: a listener that calls `stop()` then changes
+ *   nothing.
  *
  * A listener that throws does not disturb tracking: its error is thrown again from a timer of its own, where the
  * page's uncaught-error handling sees it.
@@ -57,18 +59,13 @@ export class JobTracker {
   readonly #stats: JobTrackerStats = { polls: 0, callbacks: 0, ignored: 0 };
   readonly #controller = new AbortController();
   readonly #cleanups: (() => void)[] = [];
+  readonly #loop: PollLoop;
   #snapshot: JobSnapshot | undefined;
   #phase: 'idle' | 'running' | 'ended' = 'idle';
   #promise: Promise<JobSnapshot> | undefined;
   #settle: { resolve: (snapshot: JobSnapshot) => void; reject: (error: TranscoderError) => void } | undefined;
   #outcome: Outcome | undefined;
   #channel: CallbackChannel | undefined;
-  #timer: { handle: unknown } | undefined;
-  #inFlight = false;
-  #pollAgain = false;
-  #step = 0;
-  #failures = 0;
-  #retryAfterMs: number | undefined;
 
   /**
    * Checks the options; sends nothing until {@link start}.
@@ -78,8 +75,21 @@ export class JobTracker {
   constructor(options: JobTrackerOptions) {
     this.#settings = resolveTrackerOptions(options);
     this.jobId = this.#settings.jobId;
-    const { detail } = this.#settings;
+    const { detail, poll, environment, timers, random } = this.#settings;
     if (detail) this.#snapshot = mergeJobReport(undefined, detail, 'submit');
+    this.#loop = new PollLoop({
+      poll,
+      environment,
+      timers,
+      random,
+      send: () => this.#poll(),
+      channelOpen: () => this.#channel?.open === true,
+      onRetry: (error) => {
+        const current = this.#snapshot;
+        if (current) this.#publish({ ...current, error });
+      },
+      onGiveUp: (error) => this.#fail(error),
+    });
   }
 
   /** The latest snapshot; `undefined` while nothing is known of the job (started from an id, not yet polled). */
@@ -147,16 +157,7 @@ export class JobTracker {
    * (`Retry-After`), the poll comes when that wait ends.
    */
   pollNow(): void {
-    if (this.#phase !== 'running') return;
-    if (this.#inFlight) {
-      this.#pollAgain = true;
-      return;
-    }
-    if (this.#retryAfterMs !== undefined) {
-      if (!this.#timer) this.#schedule(true);
-      return;
-    }
-    void this.#poll();
+    if (this.#phase === 'running') this.#loop.pollNow();
   }
 
   /**
@@ -165,16 +166,15 @@ export class JobTracker {
    */
   async cancel(options: JobCallOptions = {}): Promise<void> {
     await cancelJob(this.#settings.client, this.jobId, options);
-    this.#retryAfterMs = undefined;
-    this.pollNow();
+    if (this.#phase === 'running') this.#loop.pollNow(true);
   }
 
   /**
    * Stops following the job: releases every timer, listener, subscription and `EventSource`, aborts the poll in
-   * flight, and rejects {@link start} with `aborted`. The job itself goes on (see {@link cancel}).
+   * flight, and rejects {@link start} with `aborted`. The job itself goes on (see {@link cancel}). Does nothing
+   * once tracking has ended, also from a listener that is shown the final snapshot.
    */
   stop(): void {
-    if (this.#phase === 'ended') return;
     this.#end({ error: stoppedError(this.jobId, this.#settings.signal) });
   }
 
@@ -186,12 +186,16 @@ export class JobTracker {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
     }
-    this.#cleanups.push(environment.onVisibilityChange(() => this.#visibilityChanged()));
-    this.#cleanups.push(environment.onOnline(() => this.#wake()));
+    this.#cleanups.push(environment.onVisibilityChange(() => this.#loop.visibilityChanged()));
+    this.#cleanups.push(environment.onOnline(() => this.#loop.wake()));
     const first = this.#snapshot;
     if (first) {
+      if (isTerminalJobState(first.state)) {
+        this.#finish(first);
+        return;
+      }
       this.#emit(first);
-      if (this.#phase !== 'running' || this.#endIfTerminal(first)) return;
+      if (this.#phase !== 'running') return;
     }
     if (relay) {
       const channel = new CallbackChannel({
@@ -199,15 +203,16 @@ export class JobTracker {
         relay,
         EventSource: environment.EventSource,
         onBody: (body) => this.deliver(body),
-        onChange: () => this.#reschedule(),
+        onChange: () => this.#loop.reschedule(),
         onError: (error) => this.#rethrowLater(error),
+        onReopen: () => this.pollNow(),
       });
       this.#channel = channel;
       channel.start();
       if (this.#phase !== 'running') return;
     }
-    if (first) this.#schedule();
-    else void this.#poll();
+    if (first) this.#loop.schedule();
+    else this.#loop.pollNow();
   }
 
   /** Merges a report; publishes it when it is news, ends at a terminal state, clears a tracking error. */
@@ -216,138 +221,70 @@ export class JobTracker {
     const current = this.#snapshot;
     const next = mergeJobReport(current, detail, source);
     if (next) {
-      this.#publish(next);
-      if (this.#phase === 'running') this.#endIfTerminal(next);
+      if (this.#phase === 'running' && isTerminalJobState(next.state)) this.#finish(next);
+      else this.#publish(next);
     } else if (current?.error && !isTerminalJobState(current.state)) {
       const { error: _cleared, ...rest } = current;
       this.#publish({ ...rest, source });
     }
   }
 
-  async #poll(): Promise<void> {
-    if (this.#phase !== 'running') return;
-    this.#clearTimer();
-    this.#inFlight = true;
+  /** One poll for the {@link PollLoop}: the error of a failed poll, or `undefined` once the answer was taken. */
+  async #poll(): Promise<TranscoderError | undefined> {
     this.#stats.polls += 1;
-    let outcome: { jobs: JobsDetail[]; missing: string[] } | { error: TranscoderError };
+    let outcome: { jobs: JobsDetail[]; missing: string[] };
     try {
       outcome = await describeJobs(this.#settings.client, [this.jobId], { signal: this.#controller.signal });
     } catch (caught) {
-      outcome = { error: asTrackingError(caught, this.jobId) };
+      return asTrackingError(caught, this.jobId);
     }
-    this.#inFlight = false;
-    if (this.#phase !== 'running') return;
-    if ('error' in outcome) {
-      this.#pollFailed(outcome.error);
-    } else if (outcome.missing.includes(this.jobId)) {
+    if (this.#phase !== 'running') return undefined;
+    if (outcome.missing.includes(this.jobId)) {
       // A job the service does not know will never end: its persisted record is of no use any more.
       this.#fail(notFoundError(this.jobId), true);
-    } else {
-      const detail = outcome.jobs.find((job) => job.JobId === this.jobId);
-      if (detail) {
-        this.#failures = 0;
-        this.#retryAfterMs = undefined;
-        this.#accept(detail, 'poll');
-      } else {
-        this.#pollFailed(missingDetailError(this.jobId));
-      }
+      return undefined;
     }
-    if (this.#phase !== 'running') return;
-    if (this.#pollAgain) {
-      this.#pollAgain = false;
-      this.pollNow();
-    } else {
-      this.#schedule();
-    }
+    const detail = outcome.jobs.find((job) => job.JobId === this.jobId);
+    if (!detail) return missingDetailError(this.jobId);
+    this.#accept(detail, 'poll');
+    return undefined;
   }
 
-  #pollFailed(error: TranscoderError): void {
-    this.#failures += 1;
-    // A proxy's error page in place of a jobs document passes; the job is still there to be asked about.
-    const transient = isRetryableError(error) || error.code === 'invalid-response';
-    if (!transient || this.#failures >= this.#settings.poll.maxFailures) {
-      this.#fail(error);
-      return;
-    }
-    this.#retryAfterMs = error.retryAfterMs;
-    const current = this.#snapshot;
-    if (current) this.#publish({ ...current, error });
-  }
-
-  /** Arms the next poll (replacing an armed one), unless a poll is in flight or the page is hidden. */
-  #schedule(keepStep = false): void {
-    this.#clearTimer();
-    if (this.#phase !== 'running' || this.#inFlight || this.#settings.environment.isHidden()) return;
-    const { poll, random, timers } = this.#settings;
-    const ms = nextPollDelay(
-      poll,
-      {
-        step: this.#step,
-        channelOpen: this.#channel?.open === true,
-        failures: this.#failures,
-        ...(this.#retryAfterMs === undefined ? {} : { retryAfterMs: this.#retryAfterMs }),
-      },
-      random,
-    );
-    const timer = {
-      handle: timers.setTimeout(() => {
-        if (this.#timer !== timer) return;
-        this.#timer = undefined;
-        if (!keepStep) this.#step += 1;
-        this.#retryAfterMs = undefined;
-        void this.#poll();
-      }, ms),
-    };
-    this.#timer = timer;
-  }
-
-  /** The callback channel opened or closed: the armed poll moves to the new schedule. */
-  #reschedule(): void {
-    if (this.#phase === 'running' && this.#timer) this.#schedule();
-  }
-
-  #clearTimer(): void {
-    const timer = this.#timer;
-    this.#timer = undefined;
-    if (timer) this.#settings.timers.clearTimeout(timer.handle);
-  }
-
-  #visibilityChanged(): void {
-    if (this.#phase !== 'running') return;
-    if (this.#settings.environment.isHidden()) this.#clearTimer();
-    else this.#wake();
-  }
-
-  /** The page is visible again or the network is back: what was missed is asked for now. */
-  #wake(): void {
-    if (this.#phase === 'running' && !this.#settings.environment.isHidden()) this.pollNow();
-  }
-
-  #endIfTerminal(snapshot: JobSnapshot): boolean {
-    if (!isTerminalJobState(snapshot.state)) return false;
-    if (snapshot.state === JobState.Success) this.#end({ snapshot }, true);
-    else if (snapshot.state === JobState.Cancel) this.#end({ error: cancelledError(this.jobId) }, true);
-    else this.#end({ error: snapshot.error ?? jobFailedError(snapshot.detail) }, true);
-    return true;
+  /** The job reached `Success`, `Failed` or `Cancel`: the outcome it means, then the final snapshot. */
+  #finish(snapshot: JobSnapshot): void {
+    let outcome: Outcome;
+    if (snapshot.state === JobState.Success) outcome = { snapshot };
+    else if (snapshot.state === JobState.Cancel) outcome = { error: cancelledError(this.jobId) };
+    else outcome = { error: snapshot.error ?? jobFailedError(snapshot.detail) };
+    this.#end(outcome, { release: true, last: snapshot });
   }
 
   /** Tracking fails for good: listeners see the error on the last snapshot. */
   #fail(error: TranscoderError, release = false): void {
     const current = this.#snapshot;
-    if (current) this.#publish({ ...current, error });
-    this.#end({ error }, release);
+    this.#end({ error }, { release, ...(current ? { last: { ...current, error } } : {}) });
   }
 
-  #end(outcome: Outcome, release = false): void {
+  /**
+   * Ends tracking with `outcome`: releases everything (and the record, with `release`), then shows listeners the
+   * `last` snapshot, then settles {@link start}. The outcome is fixed before any listener runs.
+   */
+  #end(outcome: Outcome, { release = false, last }: { release?: boolean; last?: JobSnapshot } = {}): void {
     if (this.#phase === 'ended') return;
+    const wasRunning = this.#phase === 'running';
     this.#phase = 'ended';
     this.#outcome = outcome;
-    this.#clearTimer();
+    this.#loop.stop();
     this.#controller.abort();
     this.#channel?.stop();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    this.#listeners.clear();
     if (release) this.#release();
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    if (last) {
+      this.#snapshot = last;
+      if (wasRunning) this.#emit(last, listeners);
+    }
     this.#deliverOutcome();
   }
 
@@ -375,8 +312,8 @@ export class JobTracker {
     if (this.#phase === 'running') this.#emit(snapshot);
   }
 
-  #emit(snapshot: JobSnapshot): void {
-    for (const listener of [...this.#listeners]) {
+  #emit(snapshot: JobSnapshot, listeners: Iterable<JobListener> = [...this.#listeners]): void {
+    for (const listener of listeners) {
       try {
         listener(snapshot);
       } catch (error) {

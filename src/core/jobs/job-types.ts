@@ -60,7 +60,11 @@ export interface JobSnapshot {
   error?: TranscoderError;
 }
 
-/** Called with every change of a tracked job; never twice for the same state and progress. */
+/**
+ * Called with every change of a tracked job: a new state, a higher progress, or a tracking error set (a poll
+ * failed; each failure is one call) or cleared (the first good report after it). The last two repeat the state and
+ * progress. A report that changes none of these (a repeated callback, a poll that saw no progress) is not passed on.
+ */
 export type JobListener = (snapshot: JobSnapshot) => void;
 
 /**
@@ -73,6 +77,11 @@ export type JobListener = (snapshot: JobSnapshot) => void;
  *
  * Bodies may be XML or JSON, with `JobsDetail` as one object or an array, as a string, bytes or a parsed object.
  * The tracker also takes bodies pushed to its `deliver()` method.
+ *
+ * A relay should replay the callbacks of the job that arrived before the subscriber connected (as the example
+ * host's relay does): a job that ended in that moment is otherwise learnt of only at the next safety-net poll
+ * (`poll.safetyNetDelay`). The tracker does not poll when a channel first opens; it polls once at once when an
+ * event stream opens again after an error, since callbacks may have come while it was down.
  */
 export interface JobCallbackRelay {
   subscribe?: (jobId: string, deliver: (body: unknown) => void) => (() => void) | void;
@@ -84,15 +93,19 @@ export interface JobCallbackRelay {
 /** Polling of a job tracker. All times in milliseconds. */
 export interface JobPollOptions {
   /**
-   * Waits between polls while no callback channel is open: the first poll comes `delays[0]` after the submission,
-   * and the last delay repeats. @default [1000, 2000, 3000, 5000, 8000, 10000]
+   * Waits between polls while no callback channel is open: the first poll comes `delays[0]` after `start()` (when
+   * the tracker was given the job's first report; from a bare job id it polls at once), and the last delay
+   * repeats. @default [1000, 2000, 3000, 5000, 8000, 10000]
    */
   delays?: readonly number[];
   /** Share of each delay drawn at random, ±. @default 0.2 */
   jitter?: number;
   /** The wait between polls while a callback channel is open (the safety net). @default 40000 */
   safetyNetDelay?: number;
-  /** Consecutive failed polls after which tracking fails. @default 8 */
+  /**
+   * Consecutive failed polls after which tracking fails. Polls that fail while the network is down or the page is
+   * hidden are not counted. @default 8
+   */
   maxFailures?: number;
 }
 
@@ -124,12 +137,19 @@ export interface TrackerTimers {
 }
 
 /**
- * What a job tracker watches in its page: whether the tab is hidden (polling pauses), and the events after which it
- * polls at once (the tab shown again, the network back). Defaults to `document` and `window` where they exist;
- * in Node, the page is never hidden.
+ * What a job tracker watches in its page: whether the tab is hidden or the network down (polling pauses, and
+ * failed polls are not counted), and the events after which it polls at once (the tab shown again, the network
+ * back). Defaults to `document`, `window` and `navigator` where they exist; in Node, the page is never hidden and
+ * always online.
  */
 export interface TrackerEnvironment {
   isHidden(): boolean;
+  /**
+   * Whether the network is up. While it is down, no poll is planned until {@link TrackerEnvironment.onOnline}
+   * calls back, and failed polls are not counted. An environment without it is always online.
+   * @default () => navigator.onLine (true where there is none)
+   */
+  isOnline?(): boolean;
   /** Calls `listener` whenever the page is shown or hidden; returns the function that stops it. */
   onVisibilityChange(listener: () => void): () => void;
   /** Calls `listener` whenever the network comes back (`online`); returns the function that stops it. */

@@ -20,9 +20,10 @@ function listen(target: unknown, type: string, listener: () => void): () => void
 }
 
 /**
- * The page a job tracker runs in: hidden when `document.hidden`, with `visibilitychange` on `document` and `online`
- * on `window`, and `globalThis.EventSource`. Where there is no `document` or `window` (Node, a worker), the page is
- * never hidden and those events never come.
+ * The page a job tracker runs in: hidden when `document.hidden`, online unless `navigator.onLine` is `false`, with
+ * `visibilitychange` on `document` and `online` on `window`, and `globalThis.EventSource`. Where there is no
+ * `document`, `window` or `navigator.onLine` (Node, a worker), the page is never hidden, always online, and those
+ * events never come.
  *
  * @example
  * ```ts
@@ -34,8 +35,11 @@ export function defaultTrackerEnvironment(): TrackerEnvironment {
   const doc: unknown = typeof document === 'undefined' ? undefined : document;
   const win: unknown = typeof window === 'undefined' ? undefined : window;
   const Source = (globalThis as { EventSource?: TrackerEnvironment['EventSource'] }).EventSource;
+  const nav = (globalThis as { navigator?: { onLine?: unknown } }).navigator;
   return {
     isHidden: () => (doc as { hidden?: unknown } | undefined)?.hidden === true,
+    // Only a definite `false` counts: `onLine` is true on any network, and absent where nothing tells.
+    isOnline: () => nav?.onLine !== false,
     onVisibilityChange: (listener) => listen(doc, 'visibilitychange', listener),
     onOnline: (listener) => listen(win, 'online', listener),
     ...(typeof Source === 'function' ? { EventSource: Source } : {}),

@@ -6,7 +6,7 @@ import { JOB_ID, OTHER_JOB_ID, callbackBody, jobXml } from '../../helpers/job-si
 /** A channel over a {@link FakeEventSource} that records what it reports. */
 function channelSetup(relay: ConstructorParameters<typeof CallbackChannel>[0]['relay']) {
   FakeEventSource.instances = [];
-  const seen = { bodies: [] as unknown[], changes: [] as boolean[], errors: [] as unknown[] };
+  const seen = { bodies: [] as unknown[], changes: [] as boolean[], errors: [] as unknown[], reopens: 0 };
   const channel = new CallbackChannel({
     jobId: JOB_ID,
     relay,
@@ -14,6 +14,7 @@ function channelSetup(relay: ConstructorParameters<typeof CallbackChannel>[0]['r
     onBody: (body) => seen.bodies.push(body),
     onChange: (open) => seen.changes.push(open),
     onError: (error) => seen.errors.push(error),
+    onReopen: () => (seen.reopens += 1),
   });
   return { channel, seen };
 }
@@ -81,6 +82,56 @@ describe('CallbackChannel', () => {
     channel.stop();
     FakeEventSource.last.message('after stop');
     expect(seen.bodies).to.deep.equal(['<Response/>']);
+  });
+
+  it('should report a stream that opens again after an error, but not its first open', () => {
+    const { channel, seen } = channelSetup({ eventSource: '/e' });
+    channel.start();
+    FakeEventSource.last.fail();
+    FakeEventSource.last.open();
+    FakeEventSource.last.fail();
+    FakeEventSource.last.open();
+    expect([seen.changes, seen.reopens]).to.deep.equal([[true, false, true], 1]);
+    channel.stop();
+  });
+
+  it('should report a re-opened stream while a subscription kept the channel open', () => {
+    const { channel, seen } = channelSetup({ subscribe: () => undefined, eventSource: '/e' });
+    channel.start();
+    FakeEventSource.last.open();
+    FakeEventSource.last.fail();
+    FakeEventSource.last.open();
+    expect([seen.changes, seen.reopens]).to.deep.equal([[true], 1]);
+    channel.stop();
+  });
+
+  it('should unsubscribe at once when stopped while subscribe was still running', () => {
+    const calls: string[] = [];
+    let channel: CallbackChannel | undefined;
+    channel = new CallbackChannel({
+      jobId: JOB_ID,
+      relay: {
+        eventSource: '/e',
+        subscribe: (_jobId, deliver) => {
+          deliver('end');
+          return () => calls.push('unsubscribed');
+        },
+      },
+      EventSource: FakeEventSource,
+      onBody: (body) => {
+        calls.push(`body ${String(body)}`);
+        channel?.stop();
+      },
+      onChange: (open) => calls.push(`open ${open}`),
+      onError: (error) => calls.push(`error ${String(error)}`),
+    });
+    FakeEventSource.instances = [];
+    channel.start();
+    expect([calls, channel.open, FakeEventSource.instances.length]).to.deep.equal([
+      ['body end', 'unsubscribed'],
+      false,
+      0,
+    ]);
   });
 
   it('should report an unsubscribe that throws instead of throwing', () => {

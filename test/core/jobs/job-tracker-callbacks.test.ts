@@ -40,6 +40,25 @@ describe('JobTracker callbacks', () => {
       ]);
     });
 
+    it('should unsubscribe when subscribe itself delivers the end before it returns', async () => {
+      let unsubscribed = 0;
+      const relay = {
+        subscribe: (_jobId: string, deliver: (body: unknown) => void) => {
+          deliver(callbackBody('Success'));
+          return () => (unsubscribed += 1);
+        },
+      };
+      const { tracker, transport, timers, events } = trackerSetup({ relay });
+      const final = await tracker.start();
+      await expectNoRequest(transport, timers);
+      expect([final.source, events(), unsubscribed, timers.pending.length]).to.deep.equal([
+        'callback',
+        ['Submitted 0% submit', 'Success 100% callback'],
+        1,
+        0,
+      ]);
+    });
+
     it('should poll only at the safety net while subscribed', async () => {
       const host = hostRelay();
       const { tracker, transport, timers } = trackerSetup({ relay: host.relay });
@@ -128,7 +147,7 @@ describe('JobTracker callbacks', () => {
       expect(done.settled).to.equal(true);
     });
 
-    it('should drop to the safety net while open and poll fast again after an error', async () => {
+    it('should drop to the safety net while open, poll fast after an error and once at the reconnection', async () => {
       const { tracker, transport, timers } = trackerSetup({ relay });
       const done = outcomeOf(tracker.start());
       FakeEventSource.last.open();
@@ -140,8 +159,29 @@ describe('JobTracker callbacks', () => {
       await timers.advance(1000);
       await answerPoll(transport, pollReply('Running', { progress: 10 }));
       FakeEventSource.last.open();
+      await answerPoll(transport, pollReply('Running', { progress: 11 }));
       await timers.settle();
-      expect(timers.pending.map((timer) => [timer.armedAt, timer.ms])).to.deep.equal([[11_000, 40_000]]);
+      expect([transport.requests.length, timers.pending.map((timer) => [timer.armedAt, timer.ms])]).to.deep.equal([
+        2,
+        [[11_000, 40_000]],
+      ]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should poll at once when the stream opens again after an error, not at the first open', async () => {
+      const { tracker, transport, timers } = trackerSetup({ relay });
+      const done = outcomeOf(tracker.start());
+      FakeEventSource.last.open();
+      await timers.advance(5000);
+      await expectNoRequest(transport, timers);
+      FakeEventSource.last.fail();
+      FakeEventSource.last.open();
+      await answerPoll(transport, pollReply('Running', { progress: 70 }));
+      await timers.settle();
+      const armed = timers.pending.map((timer) => [timer.armedAt, timer.ms]);
+      expect([timers.now, tracker.snapshot?.progress, armed]).to.deep.equal([5000, 0.7, [[5000, 40_000]]]);
       tracker.stop();
       await timers.settle();
       expect(done.settled).to.equal(true);

@@ -87,6 +87,68 @@ describe('JobTracker in its page', () => {
     expect(done.settled).to.equal(true);
   });
 
+  describe('while the network is down', () => {
+    it('should not count a poll that failed offline, arm nothing, and poll at once when it is back', async () => {
+      const { tracker, transport, timers, environment, events } = trackerSetup({ poll: { maxFailures: 1 } });
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      const request = await transport.nextRequest();
+      environment.setOnline(false);
+      request.fail('network');
+      await timers.advance(600_000);
+      await expectNoRequest(transport, timers);
+      expect([done.settled, armed(timers), events()]).to.deep.equal([
+        false,
+        [],
+        ['Submitted 0% submit', 'Submitted 0% submit network'],
+      ]);
+      environment.setOnline(true);
+      await answerPoll(transport, pollReply('Running', { progress: 20 }));
+      await timers.settle();
+      expect([timers.now, armed(timers), events().at(-1)]).to.deep.equal([
+        601_000,
+        [[601_000, 2000]],
+        'Running 20% poll',
+      ]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should send nothing from a timer that fires offline', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      environment.online = false;
+      await timers.advance(60_000);
+      await expectNoRequest(transport, timers);
+      expect(armed(timers)).to.deep.equal([]);
+      environment.setOnline(true);
+      await answerPoll(transport, pollReply('Submitted'));
+      tracker.stop();
+      await timers.settle();
+      expect([transport.requests.length, done.settled]).to.deep.equal([1, true]);
+    });
+
+    it('should not count a poll that failed while the page was hidden', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup({ poll: { maxFailures: 1 } });
+      const done = outcomeOf(tracker.start());
+      await timers.fireNext();
+      const request = await transport.nextRequest();
+      environment.setHidden(true);
+      request.fail('network');
+      await timers.settle();
+      expect([done.settled, armed(timers)]).to.deep.equal([false, []]);
+      environment.setHidden(false);
+      await answerPoll(transport, pollReply('Running', { progress: 3 }));
+      await timers.settle();
+      const { error, progress } = tracker.snapshot ?? {};
+      expect([done.settled, error, progress]).to.deep.equal([false, undefined, 0.03]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+  });
+
   describe('with 429 and Retry-After', () => {
     const throttled = { status: 429, headers: { 'retry-after': '7' }, body: '<Error><Code>SlowDown</Code></Error>' };
 

@@ -4,9 +4,13 @@ import type { JobTrackerOptions } from '../../../src/core/jobs/job-tracker.js';
 import { rejection, thrown } from '../../helpers/expect-error.js';
 import { FakeEnvironment } from '../../helpers/fake-tracker-environment.js';
 import { JOB_ID, OUTPUT_KEY, answerPoll, jobDetail, jobsBody, pollReply } from '../../helpers/job-simulation.js';
+import { ManualTimers } from '../../helpers/manual-timers.js';
 import { setup } from '../../helpers/service-client-setup.js';
 import { watchAbortListeners } from '../transport/leak-tracker.js';
 import { expectNoRequest, outcomeOf, trackerSetup } from '../../helpers/tracker-setup.js';
+
+/** The smallest environment a tracker takes (no `isOnline`, no `EventSource`). */
+const pageOf = () => ({ isHidden: () => false, onVisibilityChange: () => () => {}, onOnline: () => () => {} });
 
 describe('JobTracker', () => {
   describe('options', () => {
@@ -19,11 +23,11 @@ describe('JobTracker', () => {
       ['an event stream where there is no EventSource', { relay: { eventSource: '/events' } }],
       ['a relay.subscribe that is not a function', { relay: { subscribe: 'x' as never } }],
       ['timers without clearTimeout', { timers: { setTimeout: () => 0 } as never }],
+      ['an environment whose isOnline is not a function', { environment: { ...pageOf(), isOnline: true } as never }],
     ];
     for (const [name, options] of invalid) {
       it(`should refuse ${name} with invalid-options`, () => {
-        const environment = { isHidden: () => false, onVisibilityChange: () => () => {}, onOnline: () => () => {} };
-        const error = thrown(() => new JobTracker({ client, job: JOB_ID, environment, ...options }));
+        const error = thrown(() => new JobTracker({ client, job: JOB_ID, environment: pageOf(), ...options }));
         expect([error.code, error.phase]).to.deep.equal(['invalid-options', 'options']);
       });
     }
@@ -303,6 +307,14 @@ describe('JobTracker', () => {
     await done;
     await timers.advance(0);
     expect(timers.errors).to.deep.equal([bug, bug]);
+  });
+
+  it('should take an environment without isOnline, as always online', async () => {
+    const { client, transport } = setup();
+    const tracker = new JobTracker({ client, job: JOB_ID, environment: pageOf(), timers: new ManualTimers() });
+    const done = tracker.start();
+    await answerPoll(transport, pollReply('Success'));
+    expect((await done).state).to.equal('Success');
   });
 
   it('should work with the default environment and timers', async () => {

@@ -8,6 +8,11 @@ describe('defaultTrackerEnvironment', () => {
     expect(defaultTrackerEnvironment().isHidden()).to.equal(inPage && document.hidden);
   });
 
+  it('should say online as navigator.onLine does, and online where there is no navigator.onLine', () => {
+    const onLine = (globalThis as { navigator?: { onLine?: unknown } }).navigator?.onLine;
+    expect(defaultTrackerEnvironment().isOnline?.()).to.equal(typeof onLine === 'boolean' ? onLine : true);
+  });
+
   it('should give the EventSource of the platform, if any', () => {
     const platform = (globalThis as { EventSource?: unknown }).EventSource;
     expect(defaultTrackerEnvironment().EventSource).to.equal(platform);
