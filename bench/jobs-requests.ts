@@ -40,7 +40,7 @@ async function followJob(
   deadlineMs: number,
 ): Promise<Run> {
   const transport = new RecordingTransport();
-  const client = pageClient(emulator, transport);
+  const client = pageClient(emulator, { transport });
   const started = performance.now();
   const submitted = await submitJob(client, transcodeRequest(input, extras), { records: false });
   const tracker = new JobTracker({ client, job: submitted, ...(relay ? { relay: relay.relay } : {}) });

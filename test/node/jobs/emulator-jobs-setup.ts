@@ -3,10 +3,14 @@
 // requests, a recorder of a tracker's snapshots, and a `relay.subscribe` fed by the callback relay's SSE stream.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getFederationToken, uploadAndTranscodePolicy } from '../../../demo/host/sts-client.js';
+import { MemoryJobRecordStore, jobRequestFingerprint } from '../../../src/core/jobs/job-records.js';
 import type { JobTracker } from '../../../src/core/jobs/job-tracker.js';
 import type { JobCallbackRelay, JobSnapshot } from '../../../src/core/jobs/job-types.js';
+import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
+import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
 import { CredentialProvider } from '../../../src/core/signing/credential-provider.js';
+import { SkewCorrectedClock } from '../../../src/core/transport/clock.js';
 import { abortError } from '../../../src/core/transport/delay.js';
 import type { RetryOptions } from '../../../src/core/transport/retry.js';
 import { ServiceClient } from '../../../src/core/transport/service-client.js';
@@ -95,15 +99,27 @@ export class RecordingTransport implements Transport {
   }
 }
 
+/** How a test page's client is set up: every field has a default. */
+export interface PageClientSetup {
+  /** @default new LoopbackTransport() */
+  transport?: Transport;
+  /** @default { delays: [20, 50, 100] } */
+  retry?: RetryOptions;
+  /** Milliseconds the page's clock runs off the emulator's. @default 0 */
+  clockOffset?: number;
+}
+
 /**
  * A page's client of the emulator: STS credentials from the demo host's `getFederationToken` (sent outside the
  * transport, so only COS / CI requests are recorded), `transport` for everything else.
  */
-export function pageClient(emulator: Emulator, transport: Transport, retry: RetryOptions = { delays: [20, 50, 100] }) {
+export function pageClient(emulator: Emulator, setup: PageClientSetup = {}): ServiceClient {
   const { endpoints } = emulator;
+  const offset = setup.clockOffset ?? 0;
   return new ServiceClient({
-    transport,
+    transport: setup.transport ?? new LoopbackTransport(),
     authorizer: new CredentialProvider({
+      ...(offset === 0 ? {} : { clock: new SkewCorrectedClock(() => Date.now() + offset) }),
       getAuthorization: () =>
         getFederationToken({
           endpoint: endpoints.sts,
@@ -117,8 +133,46 @@ export function pageClient(emulator: Emulator, transport: Transport, retry: Retr
     region: REGION,
     protocol: endpoints.protocol,
     domains: endpoints.domains,
-    retry,
+    retry: setup.retry ?? { delays: [20, 50, 100] },
   });
+}
+
+/**
+ * What a page that has since been reloaded did: it recorded the submission (`lost`: only the pending record, as
+ * when it died before reading the answer) and sent `POST /jobs`, outside this page's `submitJob` (whose job ids a
+ * page never re-attaches to).
+ */
+export async function submitAsEarlierPage(
+  client: ServiceClient,
+  request: JobRequest,
+  records: MemoryJobRecordStore,
+  answer: 'answered' | 'lost',
+): Promise<{ jobId: string; fingerprint: string }> {
+  const body = buildJobRequest(request);
+  const fingerprint = jobRequestFingerprint(BUCKET, REGION, body);
+  const record = {
+    version: 1,
+    fingerprint,
+    bucket: BUCKET,
+    region: REGION,
+    tag: request.Tag,
+    inputObject: request.Input.Object,
+    submittedAt: client.clock.now(),
+  } as const;
+  records.set(fingerprint, record);
+  const sent = await client.request({
+    service: 'ci',
+    method: 'POST',
+    pathname: '/jobs',
+    headers: { 'content-type': 'application/xml' },
+    body,
+    action: 'name/ci:CreateMediaJobs',
+    phase: 'submit',
+  });
+  const [job] = parseJobsResponse(sent.body, 'submit').JobsDetail;
+  if (!job) throw new Error('POST /jobs answered without a job');
+  if (answer === 'answered') records.set(fingerprint, { ...record, jobId: job.JobId });
+  return { jobId: job.JobId, fingerprint };
 }
 
 /** Extra fields of a transcode request (DigitalWatermark, CallBack...). */

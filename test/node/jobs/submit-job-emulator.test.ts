@@ -1,43 +1,13 @@
 import { expect } from 'chai';
-import { getFederationToken, uploadAndTranscodePolicy } from '../../../demo/host/sts-client.js';
-import { MemoryJobRecordStore, jobRequestFingerprint } from '../../../src/core/jobs/job-records.js';
+import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
 import { submitJob } from '../../../src/core/jobs/submit-job.js';
 import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
-import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
-import { CredentialProvider } from '../../../src/core/signing/credential-provider.js';
-import { SkewCorrectedClock } from '../../../src/core/transport/clock.js';
-import { ServiceClient } from '../../../src/core/transport/service-client.js';
-import { LoopbackTransport, type Emulator } from '../../../src/emulator/index.js';
+import type { Emulator } from '../../../src/emulator/index.js';
 import { SAMPLE, TEMPLATE } from '../../emulator/ci-support.js';
 import { BUCKET, REGION, permanentKeys, seedObject, send, startTestEmulator } from '../../helpers/emulator.js';
+import { pageClient, submitAsEarlierPage } from './emulator-jobs-setup.js';
 
-/**
- * A client of the emulator signed with STS credentials, as a page gets them from its host; its clock runs
- * `offset` ms off the emulator's.
- */
-function pageClient(emulator: Emulator, offset = 0): ServiceClient {
-  const { endpoints } = emulator;
-  return new ServiceClient({
-    transport: new LoopbackTransport(),
-    authorizer: new CredentialProvider({
-      clock: new SkewCorrectedClock(() => Date.now() + offset),
-      getAuthorization: () =>
-        getFederationToken({
-          endpoint: endpoints.sts,
-          secretId: endpoints.secretId,
-          secretKey: endpoints.secretKey,
-          region: REGION,
-          policy: uploadAndTranscodePolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
-        }),
-    }),
-    bucket: BUCKET,
-    region: REGION,
-    protocol: endpoints.protocol,
-    domains: endpoints.domains,
-    retry: { delays: [20, 50, 100] },
-  });
-}
 
 /** A transcode job of `input` into the bucket. */
 const transcode = (input: string): JobRequest => ({
@@ -63,42 +33,6 @@ async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
   return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
 }
 
-/**
- * What a page that has since been reloaded did: it recorded the submission (`lost`: only the pending record, as
- * when it died before reading the answer) and sent `POST /jobs`, outside this page's `submitJob`.
- */
-async function submitAsEarlierPage(
-  client: ServiceClient,
-  request: JobRequest,
-  records: MemoryJobRecordStore,
-  answer: 'answered' | 'lost',
-): Promise<{ jobId: string; fingerprint: string }> {
-  const body = buildJobRequest(request);
-  const fingerprint = jobRequestFingerprint(BUCKET, REGION, body);
-  const record = {
-    version: 1,
-    fingerprint,
-    bucket: BUCKET,
-    region: REGION,
-    tag: 'Transcode',
-    inputObject: request.Input.Object,
-    submittedAt: client.clock.now(),
-  } as const;
-  records.set(fingerprint, record);
-  const sent = await client.request({
-    service: 'ci',
-    method: 'POST',
-    pathname: '/jobs',
-    headers: { 'content-type': 'application/xml' },
-    body,
-    action: 'name/ci:CreateMediaJobs',
-    phase: 'submit',
-  });
-  const [job] = parseJobsResponse(sent.body, 'submit').JobsDetail;
-  if (!job) throw new Error('POST /jobs answered without a job');
-  if (answer === 'answered') records.set(fingerprint, { ...record, jobId: job.JobId });
-  return { jobId: job.JobId, fingerprint };
-}
 
 describe('submitJob against the emulator', function () {
   this.timeout(20_000);
@@ -147,7 +81,7 @@ describe('submitJob against the emulator', function () {
     const where = offset > 0 ? 'ahead of' : 'behind';
     it(`should create one job after a lost answer when the page clock is 3 minutes ${where} the service`, async () => {
       emulator.faults.update({ rules: [{ operations: ['CreateMediaJobs'], dropAfterRate: 1, limit: 1 }] });
-      const client = pageClient(emulator, offset);
+      const client = pageClient(emulator, { clockOffset: offset });
       const result = await submitJob(client, transcode(input), { records: false, lookup: { delay: 50 } });
       expect([result.origin, result.submissions]).to.deep.equal(['recovered', 1]);
       expect(await jobIdsOf(emulator, input)).to.deep.equal([result.job.JobId]);

@@ -44,7 +44,7 @@ describe('JobTracker with callbacks relayed from the emulator', function () {
   /** Submits a transcode job that calls back to the relay in `format` and follows it with the SSE subscriber. */
   async function follow(format: 'XML' | 'JSON' | undefined, poll: JobPollOptions, hold?: HoldAnswer) {
     const transport = new RecordingTransport(hold ? { hold } : {});
-    const client = pageClient(emulator, transport);
+    const client = pageClient(emulator, { transport: transport });
     const notification = format ? { CallBack: server.url('/api/ci-callback'), CallBackFormat: format } : {};
     const submitted = await submitJob(client, transcodeRequest(INPUT, { notification }), { records: false });
     const tracker = new JobTracker({ client, job: submitted, poll, relay: subscriber.relay });

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { cancelJob } from '../../../src/core/jobs/job-api.js';
-import { MemoryJobRecordStore, jobRequestFingerprint } from '../../../src/core/jobs/job-records.js';
+import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
 import { JobTracker } from '../../../src/core/jobs/job-tracker.js';
 import { submitJob } from '../../../src/core/jobs/submit-job.js';
 import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
-import { buildJobRequest } from '../../../src/core/protocol/job-request.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
 import type { Emulator } from '../../../src/emulator/index.js';
 import { NOT_MP4, SAMPLE } from '../../emulator/ci-support.js';
@@ -15,6 +14,7 @@ import {
   extractRequest,
   pageClient,
   recordSnapshots,
+  submitAsEarlierPage,
   transcodeRequest,
   waitForSnapshot,
 } from './emulator-jobs-setup.js';
@@ -37,7 +37,7 @@ async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
 /** Submits `request` from a fresh page (no persisted record) and follows it with fast polling. */
 async function follow(emulator: Emulator, request: JobRequest) {
   const transport = new RecordingTransport();
-  const client = pageClient(emulator, transport);
+  const client = pageClient(emulator, { transport });
   const submitted = await submitJob(client, request, { records: false });
   const tracker = new JobTracker({ client, job: submitted, poll: FAST });
   const events = recordSnapshots(tracker);
@@ -150,21 +150,19 @@ describe('JobTracker against the emulator', function () {
   it('should find its job again after a reload, follow it to Success and then forget it', async () => {
     const records = new MemoryJobRecordStore();
     const request = transcodeRequest(RELOAD);
-    const fingerprint = jobRequestFingerprint(BUCKET, REGION, buildJobRequest(request));
-    const firstTransport = new RecordingTransport();
-    const firstClient = pageClient(emulator, firstTransport);
-    const first = await submitJob(firstClient, request, { records });
-    const firstTracker = new JobTracker({ client: firstClient, job: first, poll: FAST });
+    // The earlier page submitted (its record names the job), followed the job until it ran, then unloaded.
+    const firstClient = pageClient(emulator);
+    const { jobId, fingerprint } = await submitAsEarlierPage(firstClient, request, records, 'answered');
+    const firstTracker = new JobTracker({ client: firstClient, job: jobId, poll: FAST });
     const firstDone = firstTracker.start();
     await waitForSnapshot(firstTracker, (snapshot) => snapshot.state === 'Running');
-    firstTracker.stop(); // the page unloads
+    firstTracker.stop();
     expect((await rejection(firstDone)).code).to.equal('aborted');
-    expect(records.get(fingerprint)?.jobId).to.equal(first.job.JobId);
+    expect(records.get(fingerprint)?.jobId).to.equal(jobId);
 
     const transport = new RecordingTransport();
-    const client = pageClient(emulator, transport);
+    const client = pageClient(emulator, { transport });
     const reloaded = await submitJob(client, request, { records });
-    const jobId = first.job.JobId;
     expect([reloaded.origin, reloaded.submissions, reloaded.job.JobId]).to.deep.equal(['reattached', 0, jobId]);
     expect(transport.lines()).to.deep.equal([`GET /jobs/${jobId}`]);
     const tracker = new JobTracker({ client, job: reloaded, poll: FAST });
@@ -179,7 +177,7 @@ describe('JobTracker against the emulator', function () {
 
   it('should keep polling through 503 SlowDown, waiting the Retry-After second each time', async () => {
     const transport = new RecordingTransport();
-    const client = pageClient(emulator, transport, { delays: [] });
+    const client = pageClient(emulator, { transport, retry: { delays: [] } });
     const submitted = await submitJob(client, transcodeRequest(INPUT), { records: false });
     const jobId = submitted.job.JobId;
     emulator.faults.update({ rules: [{ operations: ['DescribeMediaJob'], errorRate: 1, error: 'SlowDown', limit: 2 }] });
