@@ -33,6 +33,7 @@ const emulator = await spawnEmulator([
   '--cors-origin', origin,
   '--job-queue-ms', '400',
   '--job-run-ms', '1200',
+  '--job-workers', '4',
 ]);
 
 /**

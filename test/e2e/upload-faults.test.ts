@@ -9,6 +9,7 @@ import {
   CountingTransport,
   type ClientSetup,
   MiB,
+  acquireFaultsLock,
   clearFaults,
   createClient,
   expectSteadyProgress,
@@ -50,7 +51,14 @@ function partsUpload(key: string, size: number, extra: Partial<MultipartUploadOp
 }
 
 describe('MultipartUpload in Chromium against a faulty emulator', () => {
-  afterEach(clearFaults);
+  let releaseFaults: (() => void) | undefined;
+  beforeEach(async () => {
+    releaseFaults = await acquireFaultsLock();
+  });
+  afterEach(async () => {
+    await clearFaults();
+    releaseFaults?.();
+  });
 
   it('should complete while 3-second STS credentials expire and are renewed mid-upload', async function () {
     this.timeout(20_000);

@@ -244,6 +244,19 @@ async function admin(method: string, path: string, body?: unknown): Promise<unkn
   return answer;
 }
 
+/** The Web Lock every test page holds while it sets the emulator's faults (one configuration for all pages). */
+export const FAULTS_LOCK = 'cos-transcoder-emulator-faults';
+
+/**
+ * Waits until this page holds {@link FAULTS_LOCK}, so that no other test file sets or clears faults meanwhile;
+ * resolves with the function that releases it.
+ */
+export function acquireFaultsLock(): Promise<() => void> {
+  return new Promise((granted) => {
+    void navigator.locks.request(FAULTS_LOCK, () => new Promise<void>((release) => granted(release)));
+  });
+}
+
 /** Replaces the emulator's faults with `rules` (each must carry a `keyPrefix`: other tests run meanwhile). */
 export async function setFaults(rules: FaultRule[], seed = 1): Promise<void> {
   expect(rules.every((rule) => rule.keyPrefix), 'every fault rule must be scoped with keyPrefix').to.equal(true);
