@@ -11,6 +11,7 @@ import {
   submitJob,
 } from '../../src/core/index.js';
 import { config } from './host-config.js';
+import { shownPage } from './jobs-support.js';
 
 function client(getAuthorization = () => fetch('/api/credentials').then((r) => r.json())) {
   return new ServiceClient({
@@ -86,7 +87,8 @@ describe('emulator from Chromium (cross-origin)', () => {
     expect(submitted.job.State).to.equal('Submitted');
     expect(submitted.job.Operation?.UserData).to.equal('</UserData><Tag>x</Tag>');
 
-    const tracker = new JobTracker({ client: cos, job: submitted, poll: { delays: [100] } });
+    // shownPage(): the test runner's pages may be hidden tabs, where the tracker rightly waits to be shown.
+    const tracker = new JobTracker({ client: cos, job: submitted, poll: { delays: [100] }, environment: shownPage() });
     const states: string[] = [];
     tracker.subscribe(({ state }) => states.push(state));
     const { results } = await tracker.start();
