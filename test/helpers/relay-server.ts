@@ -73,3 +73,28 @@ export class RelayServer {
   }
 }
 
+
+/**
+ * Relay servers and event-stream clients for one `describe` block, closed after each test: `start()` a server,
+ * `subscribe()` to a job's stream.
+ */
+export function relayServers() {
+  const servers: RelayServer[] = [];
+  const clients: SseClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return {
+    async start(options: CallbackRelayOptions = {}): Promise<RelayServer> {
+      const server = await new RelayServer(options).start();
+      servers.push(server);
+      return server;
+    },
+    async subscribe(server: RelayServer, jobId: string, headers: Record<string, string> = {}): Promise<SseClient> {
+      const client = await server.events(jobId, headers);
+      clients.push(client);
+      return client;
+    },
+  };
+}

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallbackRelayOptions } from '../../demo/host/callback-relay.js';
-import { RelayServer } from '../helpers/relay-server.js';
-import type { SseClient } from '../helpers/sse-client.js';
+import { RelayServer, relayServers } from '../helpers/relay-server.js';
 
 const detail = (jobId: string, marker = '') => ({
   JobId: jobId,
@@ -26,23 +24,7 @@ async function until(done: () => boolean, what: string, timeoutMs = 3000): Promi
 
 describe('callback relay (demo host) bounds', function () {
   this.timeout(10_000);
-  const servers: RelayServer[] = [];
-  const clients: SseClient[] = [];
-  const start = async (options: CallbackRelayOptions = {}): Promise<RelayServer> => {
-    const server = await new RelayServer(options).start();
-    servers.push(server);
-    return server;
-  };
-  const subscribe = async (server: RelayServer, jobId: string) => {
-    const client = await server.events(jobId);
-    clients.push(client);
-    return client;
-  };
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    await Promise.all(servers.splice(0).map((server) => server.close()));
-  });
+  const { start, subscribe } = relayServers();
 
   describe('JobsDetail per callback', () => {
     it('should refuse a callback naming more than 10 jobs with 400, and keep what it kept', async () => {

@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import type { CallbackRelayOptions } from '../../demo/host/callback-relay.js';
 import { JSON_CALLBACK_ARRAY, XML_CALLBACK } from '../fixtures/callbacks.js';
-import { RelayServer } from '../helpers/relay-server.js';
-import type { SseClient } from '../helpers/sse-client.js';
+import { relayServers } from '../helpers/relay-server.js';
 
 const XML_JOB = 'j06668dc0f86811ecb90d0b03267ce0e5';
 const JSON_JOB = 'j7d0e5f8af86b11ecb90d0b03267ce0e5';
@@ -16,23 +14,7 @@ const callbackOf = (jobId: string, marker = ''): string =>
 
 describe('callback relay (demo host)', function () {
   this.timeout(10_000);
-  const servers: RelayServer[] = [];
-  const clients: SseClient[] = [];
-  const start = async (options: CallbackRelayOptions = {}): Promise<RelayServer> => {
-    const server = await new RelayServer(options).start();
-    servers.push(server);
-    return server;
-  };
-  const subscribe = async (server: RelayServer, jobId: string, headers: Record<string, string> = {}) => {
-    const client = await server.events(jobId, headers);
-    clients.push(client);
-    return client;
-  };
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    await Promise.all(servers.splice(0).map((server) => server.close()));
-  });
+  const { start, subscribe } = relayServers();
 
   describe('POST /api/ci-callback', () => {
     it('should accept an XML callback with 204', async () => {
