@@ -33,9 +33,7 @@ function watchedEventSource() {
       super.close();
     }
   }
-  // The DOM's EventSource types its handlers' event as Event; EventSourceLike says unknown, hence the cast.
-  const Source = WatchedEventSource as unknown as TrackerEnvironment['EventSource'];
-  const environment: TrackerEnvironment = { ...shownPage(), EventSource: Source };
+  const environment: TrackerEnvironment = { ...shownPage(), EventSource: WatchedEventSource };
   return { watched, environment };
 }
 

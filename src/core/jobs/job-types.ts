@@ -161,8 +161,8 @@ export interface TrackerEnvironment {
 /** The part of `EventSource` a tracker uses. */
 export interface EventSourceLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
   close(): void;
 }
