@@ -1,11 +1,10 @@
 import * as z from 'zod/mini';
-import { TranscoderError, isTranscoderError } from '../errors.js';
-import type { JobsDetail } from '../protocol/ci-schemas.js';
-import { parseJobsResponse } from '../protocol/ci-schemas.js';
+import { TranscoderError, isTranscoderError, type Phase } from '../errors.js';
+import { parseJobsResponse, type JobsDetail, type JobsResponse } from '../protocol/ci-schemas.js';
 import { JobState } from '../protocol/job-state.js';
 import { validate } from '../protocol/validation.js';
 import { abortError } from '../transport/delay.js';
-import type { ServiceClient } from '../transport/service-client.js';
+import type { ServiceClient, ServiceResponse } from '../transport/service-client.js';
 import { formatServiceTime } from './service-time.js';
 
 /** Most ids one `GET /jobs/<id>,<id>…` may name (the service's limit). */
@@ -30,6 +29,15 @@ export function checkJobIds(ids: readonly string[], phase: 'track' | 'cancel'): 
       });
     }
   }
+}
+
+/** Parses a jobs `<Response>` of `operation`, its errors naming the operation, status and request id. */
+export function readJobsResponse(response: ServiceResponse, phase: Phase, operation: string): JobsResponse {
+  return parseJobsResponse(response.body, phase, {
+    operation,
+    status: response.status,
+    ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
+  });
 }
 
 /**
@@ -63,11 +71,7 @@ export async function describeJobs(
       phase: 'track',
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const parsed = parseJobsResponse(response.body, 'track', {
-      operation: 'DescribeMediaJob',
-      status: response.status,
-      ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
-    });
+    const parsed = readJobsResponse(response, 'track', 'DescribeMediaJob');
     // Only the ids asked for: a confused proxy or service must not slip other jobs in.
     const asked = new Set(batch);
     jobs.push(...parsed.JobsDetail.filter((job) => asked.has(job.JobId)));
@@ -228,11 +232,7 @@ export async function listJobs(
     phase: 'track',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const parsed = parseJobsResponse(response.body, 'track', {
-    operation: 'DescribeMediaJobs',
-    status: response.status,
-    ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
-  });
+  const parsed = readJobsResponse(response, 'track', 'DescribeMediaJobs');
   const nextToken = parsed.NextToken?.trim();
   const serverTime = serverTimeOf(response.headers);
   return {

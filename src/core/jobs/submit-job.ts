@@ -1,11 +1,11 @@
 import { TranscoderError, isTranscoderError } from '../errors.js';
-import { parseJobsResponse, type JobsDetail } from '../protocol/ci-schemas.js';
+import type { JobsDetail } from '../protocol/ci-schemas.js';
 import { buildJobRequest, parseJobRequest } from '../protocol/job-request.js';
 import type { JobRequest } from '../protocol/job-request-schemas.js';
 import { abortError, delay } from '../transport/delay.js';
 import { retryDelay } from '../transport/retry.js';
 import type { ServiceClient, ServiceResponse } from '../transport/service-client.js';
-import { describeJobs } from './job-api.js';
+import { describeJobs, readJobsResponse } from './job-api.js';
 import {
   accountForJob,
   isAccountedJob,
@@ -54,17 +54,12 @@ function mayHaveActed(error: TranscoderError): boolean {
 
 /** The one job a `POST /jobs` answer holds. */
 function createdJob(response: ServiceResponse): JobsDetail {
-  const requestId = response.requestId === undefined ? {} : { requestId: response.requestId };
-  const { JobsDetail: jobs } = parseJobsResponse(response.body, 'submit', {
-    operation: 'CreateMediaJobs',
-    status: response.status,
-    ...requestId,
-  });
+  const { JobsDetail: jobs } = readJobsResponse(response, 'submit', 'CreateMediaJobs');
   const [job] = jobs;
   if (jobs.length !== 1 || job === undefined) {
     const message = `CreateMediaJobs answered ${response.status} with ${jobs.length} jobs instead of one`;
-    const status = response.status;
-    throw new TranscoderError(message, { code: 'invalid-response', phase: 'submit', status, ...requestId });
+    const { status, requestId } = response;
+    throw new TranscoderError(message, { code: 'invalid-response', phase: 'submit', status, requestId });
   }
   return job;
 }
