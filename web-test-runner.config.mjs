@@ -67,7 +67,7 @@ const verifyObject = fromConnect(createVerifyObjectMiddleware(emulator.endpoints
 
 export default {
   port,
-  files: ['test/core/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+  files: ['test/core/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/element/**/*.test.ts'],
   nodeResolve: { exportConditions: ['development'] },
   concurrency: 2,
   // Scripted HTTP replies under /__scripted/ for the browser transport tests (test/browser/).

@@ -4,6 +4,7 @@
 // polling. A real host does the same behind its own authentication.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJobCallback } from '../../src/core/protocol/callback.js';
+import { readBoundedBody, sendJson as json } from './http-io.js';
 
 /** Options of {@link createCallbackRelay}. */
 export interface CallbackRelayOptions {
@@ -75,15 +76,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   const result = value ?? fallback;
   if (!Number.isSafeInteger(result) || result < 1) throw new RangeError(`${name} must be a positive integer`);
   return result;
-}
-
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(JSON.stringify(value));
 }
 
 /**
@@ -223,37 +215,12 @@ export function createCallbackRelay(options: CallbackRelayOptions = {}): Callbac
   };
 
   const receive = (req: IncomingMessage, res: ServerResponse): void => {
-    const tooLarge = (): void =>
-      // `connection: close`: the rest of an oversized body is not worth reading.
-      json(res, 413, { error: `The callback body must be at most ${maxBodyBytes} bytes` }, { connection: 'close' });
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) {
-      req.resume();
-      return tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let answered = false;
-    req.on('data', (chunk: Buffer) => {
-      if (answered) return;
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        answered = true;
-        chunks.length = 0;
-        tooLarge();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (answered) return;
-      answered = true;
-      accept(res, Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', () => {
-      answered = true;
-      res.destroy();
-    });
+    readBoundedBody(req, res, maxBodyBytes, `The callback body must be at most ${maxBodyBytes} bytes`).then(
+      (text) => {
+        if (text !== undefined) accept(res, text);
+      },
+      () => undefined, // the socket is gone
+    );
   };
 
   const beat = (): void => {

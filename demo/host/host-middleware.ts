@@ -4,22 +4,29 @@
 // server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEndpoints } from '../../src/emulator/index.js';
+import { sendJson } from './http-io.js';
 import { createCallbackRelay, type CallbackRelay, type CallbackRelayOptions } from './callback-relay.js';
-import { getFederationToken, uploadAndTranscodePolicy } from './sts-client.js';
+import { createSigningRoutes, cosSdkCredentials, type SigningRoutes } from './signing-routes.js';
+import { getFederationToken } from './sts-client.js';
+import { widgetPolicy } from './widget-policy.js';
 
 /** Options of {@link createHostMiddleware}. */
 export interface HostOptions {
   endpoints: EmulatorEndpoints;
   /** @default the emulator's first bucket */
   bucket?: string;
-  /** Keys the page may write under. @default '' (the whole bucket) */
+  /** Keys the page may write and read under. @default '' (the whole bucket) */
   prefix?: string;
-  /** @default 1800 */
+  /** Lifetime of STS credentials. @default 1800 */
   durationSeconds?: number;
+  /** Seconds before expiry the credentials `/sts` caches stop being handed out. @default 300 */
+  marginSeconds?: number;
+  /** Seconds a `/sign` signature stays valid. @default 600 */
+  signatureSeconds?: number;
   /**
-   * Where the routes live (`${basePath}/config`, `${basePath}/credentials`, and the callback relay's
-   * `${basePath}/ci-callback` and `${basePath}/job-events`), so that several instances with different prefixes can
-   * be mounted side by side. @default '/api'
+   * Where the routes live (`${basePath}/config`, `${basePath}/credentials`, `${basePath}/sts`, `${basePath}/sign`,
+   * and the callback relay's `${basePath}/ci-callback` and `${basePath}/job-events`), so that several instances with
+   * different prefixes can be mounted side by side. @default '/api'
    */
   basePath?: string;
   /** Options of the callback relay (its limits and heartbeat); see {@link createCallbackRelay}. */
@@ -33,6 +40,8 @@ export interface HostMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: Next): void;
   /** The relay mounted under the same `basePath`. */
   readonly relay: CallbackRelay;
+  /** The `/sts` and `/sign` routes mounted under the same `basePath`. */
+  readonly signing: SigningRoutes;
   /** Closes the relay (ends its event streams); call it when the server stops. */
   close(): void;
 }
@@ -48,7 +57,12 @@ const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
  *   header; absent when that header is not a plain host name with an optional port), and `jobEventsUrl`, the
  *   relative `${basePath}/job-events?jobId={jobId}` template of the callbacks' event stream;
  * - `GET <basePath>/credentials`: STS temporary credentials in the form the widget's `getAuthorization` accepts,
- *   with a policy limited to `prefix`; `?durationSeconds=` asks for a shorter lifetime (tests of expiry);
+ *   with the policy of `widgetPolicy` limited to `prefix` (plus `ListMultipartUploads`, for tests that look for
+ *   pending uploads), fetched anew each time; `?durationSeconds=` asks for a
+ *   shorter lifetime (tests of expiry);
+ * - `POST <basePath>/sts` and `POST <basePath>/sign`, for `<cos-transcoder auth-url>`: cached STS credentials
+ *   with the same policy, or a signature of one request checked against it and made here with the permanent key
+ *   (see {@link createSigningRoutes});
  * - the callback relay's `POST <basePath>/ci-callback` and `GET <basePath>/job-events?jobId=` (see
  *   {@link createCallbackRelay}).
  *
@@ -64,17 +78,26 @@ export function createHostMiddleware(options: HostOptions): HostMiddleware {
   if (!bucket) throw new Error('The emulator has no bucket');
   const prefix = options.prefix ?? '';
   const basePath = (options.basePath ?? '/api').replace(/\/+$/, '');
-  const json = (res: ServerResponse, status: number, value: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(value));
-  };
   const relay = createCallbackRelay({ ...options.callbacks, basePath });
+  const scope = { appId: endpoints.appId, bucket: bucket.name, region: bucket.region, prefix };
+  const fill = (template: string) => template.replace('{Bucket}', bucket.name).replace('{Region}', bucket.region);
+  const signing = createSigningRoutes({
+    scope,
+    hosts: { cos: fill(endpoints.domains.cos), ci: fill(endpoints.domains.ci) },
+    secretId: endpoints.secretId,
+    secretKey: endpoints.secretKey,
+    stsEndpoint: endpoints.sts,
+    basePath,
+    ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}),
+    ...(options.marginSeconds !== undefined ? { marginSeconds: options.marginSeconds } : {}),
+    ...(options.signatureSeconds !== undefined ? { signatureSeconds: options.signatureSeconds } : {}),
+  });
   const middleware = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const url = new URL(req.url ?? '/', 'http://host.invalid');
-    if (req.method !== 'GET') return relay(req, res, next);
+    if (req.method !== 'GET') return signing(req, res, () => relay(req, res, next));
     if (url.pathname === `${basePath}/config`) {
       const host = req.headers.host;
-      return json(res, 200, {
+      return sendJson(res, 200, {
         bucket: bucket.name,
         region: bucket.region,
         prefix,
@@ -93,21 +116,14 @@ export function createHostMiddleware(options: HostOptions): HostMiddleware {
         secretKey: endpoints.secretKey,
         durationSeconds: Number.isInteger(requested) && requested > 0 ? requested : 1800,
         region: bucket.region,
-        policy: uploadAndTranscodePolicy({ appId: endpoints.appId, bucket: bucket.name, region: bucket.region, prefix }),
+        policy: widgetPolicy(scope, ['name/cos:ListMultipartUploads']),
       }).then(
-        (token) =>
-          json(res, 200, {
-            TmpSecretId: token.credentials.tmpSecretId,
-            TmpSecretKey: token.credentials.tmpSecretKey,
-            SecurityToken: token.credentials.sessionToken,
-            StartTime: token.startTime,
-            ExpiredTime: token.expiredTime,
-          }),
-        (error: unknown) => json(res, 502, { error: error instanceof Error ? error.message : 'STS failed' }),
+        (token) => sendJson(res, 200, cosSdkCredentials(token)),
+        (error: unknown) => sendJson(res, 502, { error: error instanceof Error ? error.message : 'STS failed' }),
       );
       return;
     }
-    relay(req, res, next);
+    signing(req, res, () => relay(req, res, next));
   };
-  return Object.assign(middleware, { relay, close: () => relay.close() });
+  return Object.assign(middleware, { relay, signing, close: () => relay.close() });
 }

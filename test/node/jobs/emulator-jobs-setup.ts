@@ -2,7 +2,8 @@
 // count bench (bench/jobs-requests.ts): a page's ServiceClient over a transport that records every request, job
 // requests, a recorder of a tracker's snapshots, and a `relay.subscribe` fed by the callback relay's SSE stream.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getFederationToken, uploadAndTranscodePolicy } from '../../../demo/host/sts-client.js';
+import { getFederationToken } from '../../../demo/host/sts-client.js';
+import { widgetPolicy } from '../../../demo/host/widget-policy.js';
 import { MemoryJobRecordStore, jobRequestFingerprint } from '../../../src/core/jobs/job-records.js';
 import type { JobTracker } from '../../../src/core/jobs/job-tracker.js';
 import type { JobCallbackRelay, JobSnapshot } from '../../../src/core/jobs/job-types.js';
@@ -126,7 +127,7 @@ export function pageClient(emulator: Emulator, setup: PageClientSetup = {}): Ser
           secretId: endpoints.secretId,
           secretKey: endpoints.secretKey,
           region: REGION,
-          policy: uploadAndTranscodePolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
+          policy: widgetPolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }, ['name/cos:ListMultipartUploads']),
         }),
     }),
     bucket: BUCKET,
