@@ -1,46 +1,71 @@
-// `npm start`: Vite serves the demo page, and this plugin starts the local emulator beside it with a demo bucket,
-// prints its endpoints and keys, and mounts the example host backend (STS credentials, callback relay) under /api/.
-import type { Plugin } from 'vite';
+// `npm start` and `npm run preview`: Vite serves the demo page, and this plugin starts the local emulator beside it
+// with a demo bucket, prints its endpoints and keys, and mounts the example host backend (config, STS credentials,
+// server-side signing, callback relay) under /api/.
+import type { Connect, Plugin, PreviewServer, ViteDevServer } from 'vite';
 import { spawnEmulator, type EmulatorProcess } from './host/emulator-process.js';
 import { createHostMiddleware, type HostMiddleware } from './host/host-middleware.js';
 
 /** The demo bucket. */
 export const DEMO_BUCKET = 'examplebucket-1250000000';
+/** Keys the demo page may write and read under (the host's STS policy and signing checks). */
+export const DEMO_PREFIX = 'demo/';
+/** The emulator's port the demo page's markup names; another one (COS_EMULATOR_PORT) is rewritten into the page. */
+export const DEMO_EMULATOR_PORT = '8700';
+/** The dev server's address the page's `callback-url` names; rewritten to the real one when it differs. */
+export const DEMO_SERVER_HOST = '127.0.0.1:5173';
 
-/** Starts the emulator for the dev server (`vite`, not `vite build`). */
+/** Unknown /api/ GETs are the backend's 404, not Vite's SPA fallback (index.html with 200). */
+const apiNotFound: Connect.NextHandleFunction = (req, res, next) => {
+  if (req.method !== 'GET' || !req.url?.startsWith('/api/')) return next();
+  res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: 'Not found' }));
+};
+
+/** Starts the emulator for the dev server and the preview server (`vite`, `vite preview`; not `vite build`). */
 export function emulatorPlugin(): Plugin {
   let emulator: EmulatorProcess | undefined;
   let host: HostMiddleware | undefined;
+  let serverHost: string | undefined;
+
+  const mount = async (server: ViteDevServer | PreviewServer) => {
+    const port = process.env['COS_EMULATOR_PORT'] ?? DEMO_EMULATOR_PORT;
+    emulator = await spawnEmulator(['--port', port, '--bucket', DEMO_BUCKET, '--region', 'ap-guangzhou']);
+    const { endpoints } = emulator;
+    host = createHostMiddleware({ endpoints, prefix: DEMO_PREFIX });
+    server.middlewares.use(host);
+    server.middlewares.use(apiNotFound);
+    server.httpServer?.once('listening', () => {
+      const address = server.httpServer?.address();
+      if (address && typeof address === 'object') serverHost = `${address.address}:${address.port}`;
+    });
+    server.httpServer?.once('close', () => {
+      host?.close();
+      void emulator?.stop();
+    });
+    const lines = [
+      'cos-transcoder emulator (COS, CI and STS on loopback)',
+      `  bucket      ${DEMO_BUCKET} (ap-guangzhou), demo keys under ${DEMO_PREFIX}`,
+      `  COS         ${endpoints.buckets[0]?.cos ?? ''}`,
+      `  CI          ${endpoints.buckets[0]?.ci ?? ''}`,
+      `  STS         ${endpoints.sts}`,
+      `  admin       ${endpoints.admin}`,
+      `  SecretId    ${endpoints.secretId}`,
+      `  SecretKey   ${endpoints.secretKey}   (a local demo key: it works only here)`,
+    ];
+    server.config.logger.info(lines.join('\n'));
+  };
+
   return {
     name: 'cos-transcoder-emulator',
     apply: 'serve',
-    async configureServer(server) {
-      const port = process.env['COS_EMULATOR_PORT'] ?? '8700';
-      emulator = await spawnEmulator(['--port', port, '--bucket', DEMO_BUCKET, '--region', 'ap-guangzhou']);
-      const { endpoints } = emulator;
-      host = createHostMiddleware({ endpoints });
-      server.middlewares.use(host);
-      // Unknown /api/ paths are the backend's 404, not Vite's SPA fallback (index.html with 200).
-      server.middlewares.use((req, res, next) => {
-        if (req.method !== 'GET' || !req.url?.startsWith('/api/')) return next();
-        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(JSON.stringify({ error: 'Not found' }));
-      });
-      server.httpServer?.once('close', () => {
-        host?.close();
-        void emulator?.stop();
-      });
-      const lines = [
-        'cos-transcoder emulator (COS, CI and STS on loopback)',
-        `  bucket      ${DEMO_BUCKET} (ap-guangzhou)`,
-        `  COS         ${endpoints.buckets[0]?.cos ?? ''}`,
-        `  CI          ${endpoints.buckets[0]?.ci ?? ''}`,
-        `  STS         ${endpoints.sts}`,
-        `  admin       ${endpoints.admin}`,
-        `  SecretId    ${endpoints.secretId}`,
-        `  SecretKey   ${endpoints.secretKey}   (a local demo key: it works only here)`,
-      ];
-      server.config.logger.info(lines.join('\n'));
+    configureServer: mount,
+    configurePreviewServer: mount,
+    // The page's markup names the default ports, as a reader would write it; other ports are filled in here.
+    transformIndexHtml(html) {
+      const port = String(emulator?.endpoints.port ?? DEMO_EMULATOR_PORT);
+      let page = html.replaceAll(`localhost:${DEMO_EMULATOR_PORT}`, `localhost:${port}`);
+      if (serverHost) page = page.replaceAll(DEMO_SERVER_HOST, serverHost);
+      return page;
     },
     async buildEnd() {
       // Open event streams would otherwise hold the server open.

@@ -1,60 +1,59 @@
-// The demo page's script. Every value shown comes from the core and is written with textContent, never as markup.
-import { buildTranscodeJobRequest, createAuthorization, isTranscoderError } from '../src/core/index.js';
-import { setUpEmulatorDemo } from './emulator-demo.js';
+// The demo page's script. The widgets are configured in the page's HTML; this only adds what a page adds around
+// them: the markup shown under each card, the sample-video buttons, and chaining the extraction to a finished
+// transcode. Nothing here is needed for the widgets to work.
 
-const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+/** What this page uses of `<cos-transcoder>`. */
+interface Widget extends HTMLElement {
+  selectFile(file: File): void;
+  start(): Promise<unknown>;
+}
 
-async function showSignature(): Promise<void> {
-  const authorization = await createAuthorization({
-    secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
-    secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',
-    method: 'PUT',
-    pathname: '/exampleobject(腾讯云)',
-    headers: {
-      Date: 'Thu, 16 May 2019 06:45:51 GMT',
-      Host: 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com',
-      'Content-Type': 'text/plain',
-      'Content-Length': 13,
-      'Content-MD5': 'mQ/fVh815F3k6TAUm8m0eg==',
-      'x-cos-acl': 'private',
-      'x-cos-grant-read': 'uin="100000000011"',
-    },
-    keyTime: { start: 1557989151, end: 1557996351 },
+/** The page's widgets by id. */
+const widget = (id: string) => document.getElementById(id) as Widget | null;
+
+/** The element's markup as written in the page, one attribute a line (read before the element renders). */
+function markupOf(element: Element): string {
+  const attributes = [...element.attributes]
+    .filter((attribute) => attribute.name !== 'id')
+    .map(({ name, value }) => (value === '' ? `  ${name}` : `  ${name}="${value}"`));
+  return `<cos-transcoder\n${attributes.join('\n')}\n></cos-transcoder>`;
+}
+
+for (const code of document.querySelectorAll<HTMLElement>('[data-markup-of]')) {
+  const element = widget(code.dataset['markupOf'] ?? '');
+  if (element) code.textContent = markupOf(element);
+}
+
+/** The sample that ships with the demo (bundled into the static build by Vite). */
+const SAMPLE_URL = new URL('../test/fixtures/media/sample-640x360.mp4', import.meta.url);
+
+async function sampleFile(): Promise<File> {
+  const response = await fetch(SAMPLE_URL);
+  if (!response.ok) throw new Error(`The sample video could not be loaded (HTTP ${response.status})`);
+  return new File([await response.blob()], 'sample-640x360.mp4', { type: 'video/mp4' });
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-sample-for]')) {
+  button.addEventListener('click', () => {
+    const element = widget(button.dataset['sampleFor'] ?? '');
+    if (!element) return;
+    button.disabled = true;
+    sampleFile()
+      .then((file) => element.selectFile(file))
+      .catch((error: unknown) => console.error(error))
+      .finally(() => (button.disabled = false));
   });
-  byId('sign-output').textContent = authorization;
-  const verdict = byId('sign-verdict');
-  const matches = authorization.endsWith('q-signature=3b8851a11a569213c17ba8fa7dcf2abec6935172');
-  verdict.textContent = matches ? 'yes' : 'no';
-  verdict.className = matches ? 'ok' : 'error';
 }
 
-function showJobRequest(form: HTMLFormElement): void {
-  const field = (name: string) => String(new FormData(form).get(name) ?? '');
-  const error = byId('job-error');
-  const output = byId('job-output');
-  try {
-    output.textContent = buildTranscodeJobRequest({
-      Tag: 'Transcode',
-      Input: { Object: field('input') },
-      Operation: {
-        TemplateId: field('template'),
-        Output: { Region: field('region'), Bucket: field('bucket'), Object: field('output') },
-        DigitalWatermark: { Type: 'Text', Version: 'V1', Message: field('message'), IgnoreError: false },
-        UserData: field('userData'),
-        JobLevel: Number(field('level')) as 0 | 1 | 2,
-      },
-    })
-      .replace(/></g, '>\n<');
-    error.hidden = true;
-  } catch (e) {
-    error.textContent = isTranscoderError(e) ? `${e.code}: ${e.message}` : String(e as Error);
-    error.hidden = false;
-    output.textContent = '';
-  }
+// When a transcode finishes, the extraction widget reads its output (the object already in the bucket).
+const extraction = widget('extract-job');
+for (const id of ['with-sts', 'with-sign']) {
+  widget(id)?.addEventListener('cos-job-complete', (event) => {
+    const output = (event as CustomEvent<{ outputs: Array<{ key: string }> }>).detail.outputs[0];
+    if (!extraction || !output) return;
+    extraction.setAttribute('file-key', output.key);
+    void extraction.start();
+  });
 }
 
-const form = byId<HTMLFormElement>('job-form');
-form.addEventListener('input', () => showJobRequest(form));
-showJobRequest(form);
-void showSignature();
-void setUpEmulatorDemo();
+await import('../src/index.js');
