@@ -21,14 +21,20 @@ const apiNotFound: Connect.NextHandleFunction = (req, res, next) => {
   res.end(JSON.stringify({ error: 'Not found' }));
 };
 
+/** Options of {@link emulatorPlugin}. */
+export interface EmulatorPluginOptions {
+  /** The emulator's port; `'0'` picks a free one. @default COS_EMULATOR_PORT, else 8700 */
+  emulatorPort?: string;
+}
+
 /** Starts the emulator for the dev server and the preview server (`vite`, `vite preview`; not `vite build`). */
-export function emulatorPlugin(): Plugin {
+export function emulatorPlugin(options: EmulatorPluginOptions = {}): Plugin {
   let emulator: EmulatorProcess | undefined;
   let host: HostMiddleware | undefined;
   let serverHost: string | undefined;
 
   const mount = async (server: ViteDevServer | PreviewServer) => {
-    const port = process.env['COS_EMULATOR_PORT'] ?? DEMO_EMULATOR_PORT;
+    const port = options.emulatorPort ?? process.env['COS_EMULATOR_PORT'] ?? DEMO_EMULATOR_PORT;
     emulator = await spawnEmulator(['--port', port, '--bucket', DEMO_BUCKET, '--region', 'ap-guangzhou']);
     const { endpoints } = emulator;
     host = createHostMiddleware({ endpoints, prefix: DEMO_PREFIX });
