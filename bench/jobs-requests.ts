@@ -67,8 +67,8 @@ function describeRun({ transport, tracker, final }: Run): string {
 
 /** Seconds the service says the job took, from `CreationTime` to `EndTime`. */
 function serviceSeconds(final: JobSnapshot): string {
-  const created = parseServiceTime(final.detail.CreationTime);
-  const ended = parseServiceTime(final.detail.EndTime);
+  const created = parseServiceTime(final.detail?.CreationTime);
+  const ended = parseServiceTime(final.detail?.EndTime);
   return created === undefined || ended === undefined ? '?' : ((ended - created) / 1000).toFixed(0);
 }
 

@@ -90,7 +90,7 @@ describe('emulator from Chromium (cross-origin)', () => {
     // shownPage(): the test runner's pages may be hidden tabs, where the tracker rightly waits to be shown.
     const tracker = new JobTracker({ client: cos, job: submitted, poll: { delays: [100] }, environment: shownPage() });
     const states: string[] = [];
-    tracker.subscribe(({ state }) => states.push(state));
+    tracker.subscribe(({ status }) => states.push(status));
     const { results } = await tracker.start();
     expect(states.indexOf('Running')).to.be.lessThan(states.indexOf('Success'));
     expect(results.outputs.map(({ key }) => key)).to.deep.equal([`${input}.out.mp4`]);

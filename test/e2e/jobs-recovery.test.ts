@@ -136,7 +136,7 @@ describe('submitJob under lost answers and page reloads (Chromium, emulator)', f
       expect(again.job.JobId).to.equal(original.job.JobId);
       expect(second.transport.ciOperations()).to.deep.equal(['DescribeMediaJob']);
       const { tracker } = second.page.support.recordedTracker({ client: second.client, job: again, poll: FAST_POLL });
-      expect((await tracker.start()).state).to.equal('Success');
+      expect((await tracker.start()).status).to.equal('Success');
       expect(storedRecords(storage), 'records once the job ended').to.be.empty;
 
       const third = await reload();

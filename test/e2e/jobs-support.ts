@@ -210,7 +210,7 @@ export function recordedTracker(options: JobTrackerOptions): RecordedTracker {
 
 /** `state/source` of each snapshot, a sequence easy to compare and to read in a failure. */
 export const events = (snapshots: readonly JobSnapshot[]): string[] =>
-  snapshots.map(({ state, source }) => `${state}/${source}`);
+  snapshots.map(({ status, source }) => `${status}/${source}`);
 
 /**
  * Asserts that `snapshots` is one clean stream: no two with the same state and progress, progress never falling,
@@ -220,13 +220,13 @@ export function expectCleanStream(snapshots: readonly JobSnapshot[]): void {
   const seen = new Set<string>();
   let progress = 0;
   for (const snapshot of snapshots) {
-    const key = `${snapshot.state}@${snapshot.progress}`;
+    const key = `${snapshot.status}@${snapshot.progress.percent}`;
     expect(seen.has(key), `duplicate snapshot ${key} in ${events(snapshots).join(', ')}`).to.equal(false);
     seen.add(key);
-    expect(snapshot.progress, `progress fell in ${key}`).to.be.at.least(progress);
-    progress = snapshot.progress;
+    expect(snapshot.progress.percent, `progress fell in ${key}`).to.be.at.least(progress);
+    progress = snapshot.progress.percent;
   }
-  const terminal = snapshots.filter((snapshot) => isTerminalJobState(snapshot.state));
+  const terminal = snapshots.filter((snapshot) => isTerminalJobState(snapshot.status));
   expect(terminal, 'terminal snapshots').to.have.length(1);
   expect(snapshots[snapshots.length - 1]).to.equal(terminal[0]);
 }

@@ -58,7 +58,7 @@ describe('CI jobs from submitJob to their end (Chromium, emulator)', function ()
 
     expect(submitted).to.include({ origin: 'submitted', submissions: 1 });
     expectPolledSequence(snapshots, 'Success/poll');
-    const running = snapshots.filter((snapshot) => snapshot.state === 'Running').map((s) => s.progress);
+    const running = snapshots.filter((snapshot) => snapshot.status === 'Running').map((s) => s.progress.percent);
     expect(running, 'Running progress').to.deep.equal([...running].sort((a, b) => a - b));
     expect(final).to.equal(snapshots[snapshots.length - 1]);
     expect(final).to.include({ jobId: submitted.job.JobId, tag: 'Transcode', progress: 1 });
@@ -130,14 +130,14 @@ describe('CI jobs from submitJob to their end (Chromium, emulator)', function ()
     const submitted = await submitJob(client, transcodeRequest(input), { records: false });
     const { tracker, snapshots } = recordedTracker({ client, job: submitted, poll: FAST_POLL });
     const ending = tracker.start();
-    await waitFor(() => snapshots.some((snapshot) => snapshot.state === 'Running'), 'the job to run');
+    await waitFor(() => snapshots.some((snapshot) => snapshot.status === 'Running'), 'the job to run');
 
     const refused = await rejection(cancelJob(client, submitted.job.JobId));
 
     expect(refused).to.include({ code: 'service', phase: 'cancel', status: 400, serviceCode: 'InvalidArgument' });
     expect(refused.message).to.contain(`Cannot cancel job ${submitted.job.JobId}: it is Running`);
     expect(transport.cancels().map(({ status }) => status)).to.deep.equal([400]);
-    expect((await ending).state).to.equal('Success');
+    expect((await ending).status).to.equal('Success');
     expectPolledSequence(snapshots, 'Success/poll');
   });
 
@@ -168,7 +168,7 @@ describe('CI jobs from submitJob to their end (Chromium, emulator)', function ()
 
       await waitFor(() => transport.polls(jobId, shownAt).length > 0, 'a poll once shown', 300);
       expect(transport.polls(jobId, shownAt)[0]!.at - shownAt).to.be.below(100);
-      expect((await ending).state).to.equal('Success');
+      expect((await ending).status).to.equal('Success');
     } finally {
       visibility.restore();
     }

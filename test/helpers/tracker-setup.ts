@@ -47,7 +47,7 @@ export function trackerSetup(options: TrackerSetupOptions = {}) {
   const events = () =>
     snapshots.map(
       (snapshot) =>
-        `${snapshot.state} ${Math.round(snapshot.progress * 100)}% ${snapshot.source}` +
+        `${snapshot.status} ${Math.round(snapshot.progress.percent * 100)}% ${snapshot.source}` +
         (snapshot.error ? ` ${snapshot.error.code}` : ''),
     );
   return { tracker, client, transport, timers, environment, submitted, snapshots, events };

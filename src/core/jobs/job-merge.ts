@@ -42,6 +42,8 @@ export function jobFailedError(detail: JobsDetail): TranscoderError {
  * it, and returns the new snapshot, or `undefined` when the report is not news:
  *
  * - a report about another job is ignored;
+ * - the first report is always taken (a snapshot without `detail`, like {@link initialJobSnapshot}, knows nothing
+ *   it could contradict);
  * - nothing changes once the job is in a terminal state (`Success`, `Failed`, `Cancel`);
  * - a different state is taken only when the job can move to it from the current one ({@link canReachJobState}),
  *   so a stale poll answered after a callback never moves the job backwards;
@@ -62,26 +64,33 @@ export function mergeJobReport(
   detail: JobsDetail,
   source: JobSource,
 ): JobSnapshot | undefined {
-  const state = detail.State;
-  let progress = progressOf(detail);
-  if (current) {
-    if (detail.JobId !== current.jobId || isTerminalJobState(current.state)) return undefined;
-    if (state === current.state) {
-      if (state === JobState.Success || progress <= current.progress) return undefined;
-    } else if (!canReachJobState(current.state, state)) {
+  const status = detail.State;
+  let percent = progressOf(detail);
+  // The snapshot of a bare job id (no report yet) takes any first report, whatever its state.
+  if (current?.detail) {
+    if (detail.JobId !== current.jobId || isTerminalJobState(current.status)) return undefined;
+    if (status === current.status) {
+      if (status === JobState.Success || percent <= current.progress.percent) return undefined;
+    } else if (!canReachJobState(current.status, status)) {
       return undefined;
     }
-    progress = Math.max(progress, current.progress);
+    percent = Math.max(percent, current.progress.percent);
+  } else if (current && detail.JobId !== current.jobId) {
+    return undefined;
   }
-  const snapshot: JobSnapshot = {
+  return {
     jobId: detail.JobId,
     tag: detail.Tag,
-    state,
-    progress,
+    status,
+    progress: { percent },
     source,
     detail,
     results: jobResults(detail),
+    ...(status === JobState.Failed ? { error: jobFailedError(detail) } : {}),
   };
-  if (state === JobState.Failed) snapshot.error = jobFailedError(detail);
-  return snapshot;
+}
+
+/** What is known of a job before its first report: `Submitted`, nothing done, no results. */
+export function initialJobSnapshot(jobId: string): JobSnapshot {
+  return { jobId, status: JobState.Submitted, progress: { percent: 0 }, source: 'submit', results: { outputs: [] } };
 }

@@ -3,7 +3,7 @@ import type { JobsDetail } from '../protocol/ci-schemas.js';
 import { JobState, isTerminalJobState } from '../protocol/job-state.js';
 import { CallbackChannel, callbackReports } from './callback-channel.js';
 import { cancelJob, describeJobs, type JobCallOptions } from './job-api.js';
-import { jobFailedError, mergeJobReport } from './job-merge.js';
+import { initialJobSnapshot, jobFailedError, mergeJobReport } from './job-merge.js';
 import { resolveTrackerOptions, type JobTrackerOptions, type TrackerSettings } from './job-tracker-options.js';
 import type { JobListener, JobSnapshot, JobSource } from './job-types.js';
 import { PollLoop } from './poll-loop.js';
@@ -47,7 +47,7 @@ export interface JobTrackerStats {
  * ```ts
  * const job = await submitJob(client, request);
  * const tracker = new JobTracker({ client, job, relay: { eventSource: '/ci-events/{jobId}' } });
- * tracker.subscribe(({ state, progress }) => render(state, progress));
+ * tracker.subscribe(({ status, progress }) => render(status, progress.percent));
  * const { results } = await tracker.start();
  * ```
  */
@@ -60,7 +60,9 @@ export class JobTracker {
   readonly #controller = new AbortController();
   readonly #cleanups: (() => void)[] = [];
   readonly #loop: PollLoop;
-  #snapshot: JobSnapshot | undefined;
+  #snapshot: JobSnapshot;
+  /** Whether {@link snapshot} came from a report (the submission's), not from the bare id. */
+  #known = false;
   #phase: 'idle' | 'running' | 'ended' = 'idle';
   #promise: Promise<JobSnapshot> | undefined;
   #settle: { resolve: (snapshot: JobSnapshot) => void; reject: (error: TranscoderError) => void } | undefined;
@@ -76,7 +78,9 @@ export class JobTracker {
     this.#settings = resolveTrackerOptions(options);
     this.jobId = this.#settings.jobId;
     const { detail, poll, environment, timers, random } = this.#settings;
-    if (detail) this.#snapshot = mergeJobReport(undefined, detail, 'submit');
+    const first = detail ? mergeJobReport(undefined, detail, 'submit') : undefined;
+    this.#known = first !== undefined;
+    this.#snapshot = first ?? initialJobSnapshot(this.jobId);
     this.#loop = new PollLoop({
       poll,
       environment,
@@ -84,16 +88,16 @@ export class JobTracker {
       random,
       send: () => this.#poll(),
       channelOpen: () => this.#channel?.open === true,
-      onRetry: (error) => {
-        const current = this.#snapshot;
-        if (current) this.#publish({ ...current, error });
-      },
+      onRetry: (error) => this.#publish({ ...this.#snapshot, error }),
       onGiveUp: (error) => this.#fail(error),
     });
   }
 
-  /** The latest snapshot; `undefined` while nothing is known of the job (started from an id, not yet polled). */
-  get snapshot(): JobSnapshot | undefined {
+  /**
+   * The latest snapshot. Always defined: before the first report of a job given by id it is `Submitted` at 0,
+   * source `submit`, no results, and no `tag` or `detail`.
+   */
+  get snapshot(): JobSnapshot {
     return this.#snapshot;
   }
 
@@ -102,7 +106,10 @@ export class JobTracker {
     return { ...this.#stats };
   }
 
-  /** Calls `listener` with every new snapshot until the returned function is called or tracking ends. */
+  /**
+   * Calls `listener` with every new snapshot until the returned function is called. When tracking ends (a terminal
+   * state, `stop()`, a failure), every listener is given the final snapshot, then all listeners are dropped.
+   */
   subscribe(listener: JobListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -161,12 +168,16 @@ export class JobTracker {
   }
 
   /**
-   * Cancels the job (`PUT /jobs/<id>?cancel`), then polls at once so that `Cancel` is seen and {@link start}
-   * rejects with `aborted`. Rejects like `cancelJob`, for example when the job is already running.
+   * Cancels the work on the service, resolves once that is done, and `start()` then rejects with `aborted`.
+   *
+   * For a job: `PUT /jobs/<id>?cancel`; a running tracker then polls at once, sees `Cancel` and ends (listeners get
+   * that final snapshot); a tracker not started yet ends at once. Rejects like `cancelJob`, for example when the
+   * service refuses because the job is already running; tracking then goes on.
    */
   async cancel(options: JobCallOptions = {}): Promise<void> {
     await cancelJob(this.#settings.client, this.jobId, options);
     if (this.#phase === 'running') this.#loop.pollNow(true);
+    else this.#end({ error: cancelledError(this.jobId) });
   }
 
   /**
@@ -175,7 +186,7 @@ export class JobTracker {
    * once tracking has ended, also from a listener that is shown the final snapshot.
    */
   stop(): void {
-    this.#end({ error: stoppedError(this.jobId, this.#settings.signal) });
+    this.#end({ error: stoppedError(this.jobId, this.#settings.signal) }, { last: this.#snapshot });
   }
 
   #run(): void {
@@ -188,9 +199,9 @@ export class JobTracker {
     }
     this.#cleanups.push(environment.onVisibilityChange(() => this.#loop.visibilityChanged()));
     this.#cleanups.push(environment.onOnline(() => this.#loop.wake()));
-    const first = this.#snapshot;
+    const first = this.#known ? this.#snapshot : undefined;
     if (first) {
-      if (isTerminalJobState(first.state)) {
+      if (isTerminalJobState(first.status)) {
         this.#finish(first);
         return;
       }
@@ -221,9 +232,9 @@ export class JobTracker {
     const current = this.#snapshot;
     const next = mergeJobReport(current, detail, source);
     if (next) {
-      if (this.#phase === 'running' && isTerminalJobState(next.state)) this.#finish(next);
+      if (this.#phase === 'running' && isTerminalJobState(next.status)) this.#finish(next);
       else this.#publish(next);
-    } else if (current?.error && !isTerminalJobState(current.state)) {
+    } else if (current.error && !isTerminalJobState(current.status)) {
       const { error: _cleared, ...rest } = current;
       this.#publish({ ...rest, source });
     }
@@ -253,16 +264,15 @@ export class JobTracker {
   /** The job reached `Success`, `Failed` or `Cancel`: the outcome it means, then the final snapshot. */
   #finish(snapshot: JobSnapshot): void {
     let outcome: Outcome;
-    if (snapshot.state === JobState.Success) outcome = { snapshot };
-    else if (snapshot.state === JobState.Cancel) outcome = { error: cancelledError(this.jobId) };
-    else outcome = { error: snapshot.error ?? jobFailedError(snapshot.detail) };
+    if (snapshot.status === JobState.Success) outcome = { snapshot };
+    else if (snapshot.status === JobState.Cancel) outcome = { error: cancelledError(this.jobId) };
+    else outcome = { error: snapshot.error ?? (snapshot.detail ? jobFailedError(snapshot.detail) : cancelledError(this.jobId)) };
     this.#end(outcome, { release: true, last: snapshot });
   }
 
   /** Tracking fails for good: listeners see the error on the last snapshot. */
   #fail(error: TranscoderError, release = false): void {
-    const current = this.#snapshot;
-    this.#end({ error }, { release, ...(current ? { last: { ...current, error } } : {}) });
+    this.#end({ error }, { release, last: { ...this.#snapshot, error } });
   }
 
   /**
@@ -309,6 +319,7 @@ export class JobTracker {
 
   #publish(snapshot: JobSnapshot): void {
     this.#snapshot = snapshot;
+    this.#known = true;
     if (this.#phase === 'running') this.#emit(snapshot);
   }
 

@@ -2,6 +2,7 @@ import type { TranscoderError } from '../errors.js';
 import type { JobsDetail } from '../protocol/ci-schemas.js';
 import type { JobState } from '../protocol/job-state.js';
 import type { MediaInfo } from '../protocol/media-info.js';
+import type { Progress } from '../progress.js';
 
 /**
  * Where a change of a tracked job came from: the `POST /jobs` answer (or the lookup that found the job again),
@@ -38,31 +39,36 @@ export interface JobResults {
   userData?: string;
 }
 
-/** Everything a subscriber of a job tracker learns at each change. */
+/**
+ * Everything a subscriber of a job tracker learns at each change. Always defined: a tracker started from a bare job
+ * id begins at `{ jobId, status: 'Submitted', progress: { percent: 0 }, source: 'submit', results: { outputs: [] } }`,
+ * without `tag` and `detail` until the first report.
+ */
 export interface JobSnapshot {
-  jobId: string;
-  /** `Transcode` or `ExtractDigitalWatermark` (the service's `Tag`). */
-  tag: string;
-  state: JobState;
-  /** 0..1: the service's `Progress` / 100; 1 once the job succeeded. Never falls while the job is followed. */
-  progress: number;
+  readonly jobId: string;
+  /** `Transcode` or `ExtractDigitalWatermark` (the service's `Tag`); absent until the first report. */
+  readonly tag?: string;
+  /** The job's state, in the service's words (`Submitted`, `Running`, `Success`, ...). */
+  readonly status: JobState;
+  /** The service's `Progress` / 100 as `percent`; 1 once the job succeeded. Never falls while the job is followed. */
+  readonly progress: Progress;
   /** Where the last change came from. */
-  source: JobSource;
-  /** The latest `JobsDetail` accepted. */
-  detail: JobsDetail;
-  /** The job's results in plain form (complete once `state` is `Success`). */
-  results: JobResults;
+  readonly source: JobSource;
+  /** The latest `JobsDetail` accepted; absent until the first report. */
+  readonly detail?: JobsDetail;
+  /** The job's results in plain form (complete once `status` is `Success`). */
+  readonly results: JobResults;
   /**
    * For `Failed`: a `job-failed` {@link TranscoderError} whose `serviceCode` is the job's `Code` and whose message
    * quotes its `Message`. While the job runs: the last tracking failure (a poll that failed and will be tried
    * again), cleared by the next good report.
    */
-  error?: TranscoderError;
+  readonly error?: TranscoderError;
 }
 
 /**
- * Called with every change of a tracked job: a new state, a higher progress, or a tracking error set (a poll
- * failed; each failure is one call) or cleared (the first good report after it). The last two repeat the state and
+ * Called with every change of a tracked job: a new status, a higher progress, or a tracking error set (a poll
+ * failed; each failure is one call) or cleared (the first good report after it). The last two repeat the status and
  * progress. A report that changes none of these (a repeated callback, a poll that saw no progress) is not passed on.
  */
 export type JobListener = (snapshot: JobSnapshot) => void;

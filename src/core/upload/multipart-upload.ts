@@ -89,7 +89,8 @@ export class MultipartUpload {
 
   /**
    * Calls `listener` with the snapshot at every change (status, progress at most every `progressInterval` ms).
-   * Returns the function that unsubscribes it.
+   * Returns the function that unsubscribes it. At `done` or `cancelled` every listener is given that final
+   * snapshot, then all listeners are dropped (`failed` is not final: the upload can be started again).
    */
   subscribe(listener: UploadListener): () => void {
     this.#listeners.add(listener);
@@ -132,11 +133,13 @@ export class MultipartUpload {
   }
 
   /**
-   * Cancels the upload: aborts the requests in flight, aborts the multipart upload on the service (its parts are
-   * deleted) and forgets the resume record. Resolves once that is done. While the object is being assembled
+   * Cancels the work on the service, resolves once that is done, and `start()` then rejects with `aborted`.
+   *
+   * For an upload: aborts the requests in flight, aborts the multipart upload on the service (its parts are
+   * deleted) and forgets the resume record. While the object is being assembled
    * (`completing`) it is too late: the cancel waits for the outcome and, if the upload succeeded, changes nothing.
    * Rejects with a `phase: 'cancel'` error if the service could not be told; the record is then kept and
-   * `cancel()` may be called again. `start()` rejects with `aborted` once cancelled.
+   * `cancel()` may be called again.
    */
   cancel(): Promise<void> {
     this.#cancelling ??= this.#cancel().catch((error: unknown) => {
@@ -297,7 +300,10 @@ export class MultipartUpload {
 
   #publish(snapshot: UploadSnapshot): void {
     this.#snapshot = snapshot;
-    for (const listener of [...this.#listeners]) {
+    const listeners = [...this.#listeners];
+    // `done` and `cancelled` are final (a failed upload can be started again): nothing follows, so let go.
+    if (snapshot.status === UploadStatus.Done || snapshot.status === UploadStatus.Cancelled) this.#listeners.clear();
+    for (const listener of listeners) {
       try {
         listener(snapshot);
       } catch (error) {

@@ -1,10 +1,12 @@
+import type { Progress } from '../progress.js';
+
 /**
- * How far an upload has come: one shape everywhere (events, snapshots, the element).
+ * How far an upload has come: the {@link Progress} shape with its byte counts always present, and the rate.
  *
  * `transferredBytes` never decreases: a part being sent again (a retry, a resume after a pause) counts from where it
  * had got to, not from zero.
  */
-export interface UploadProgress {
+export interface UploadProgress extends Progress {
   /** `transferredBytes / totalBytes`, from 0 to 1 (1 for an empty file once done). */
   readonly percent: number;
   readonly transferredBytes: number;

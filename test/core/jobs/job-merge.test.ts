@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jobFailedError, mergeJobReport } from '../../../src/core/jobs/job-merge.js';
+import { initialJobSnapshot, jobFailedError, mergeJobReport } from '../../../src/core/jobs/job-merge.js';
 import type { JobSnapshot } from '../../../src/core/jobs/job-types.js';
 import type { JobState } from '../../../src/core/protocol/job-state.js';
 import { JOB_ID, OTHER_JOB_ID, OUTPUT_KEY, jobDetail } from '../../helpers/job-simulation.js';
@@ -13,7 +13,7 @@ function known(state: JobState, progress?: number): JobSnapshot {
 }
 
 const brief = (snapshot: JobSnapshot | undefined) =>
-  snapshot && { state: snapshot.state, progress: snapshot.progress, source: snapshot.source };
+  snapshot && { status: snapshot.status, percent: snapshot.progress.percent, source: snapshot.source };
 
 describe('mergeJobReport', () => {
   describe('which reports are news', () => {
@@ -35,6 +35,9 @@ describe('mergeJobReport', () => {
       ['Failed after Success', known('Success'), 'Failed', undefined, false],
       ['Success after Failed', known('Failed'), 'Success', 100, false],
       ['Submitted after Cancel', known('Cancel'), 'Submitted', undefined, false],
+      ['a first Running after the bare id', initialJobSnapshot(JOB_ID), 'Running', 40, true],
+      ['a first Success after the bare id', initialJobSnapshot(JOB_ID), 'Success', 100, true],
+      ['a first Submitted after the bare id', initialJobSnapshot(JOB_ID), 'Submitted', undefined, true],
     ];
     for (const [name, current, state, progress, news] of cases) {
       it(`should take ${name} as ${news ? 'news' : 'no news'}`, () => {
@@ -42,6 +45,22 @@ describe('mergeJobReport', () => {
         expect(mergeJobReport(current, detail, 'poll') !== undefined).to.equal(news);
       });
     }
+  });
+
+  it('should start a bare job id at Submitted, 0, source submit, with no results, tag or detail', () => {
+    expect(initialJobSnapshot(JOB_ID)).to.deep.equal({
+      jobId: JOB_ID,
+      status: 'Submitted',
+      progress: { percent: 0 },
+      source: 'submit',
+      results: { outputs: [] },
+    });
+  });
+
+  it('should ignore a report about another job after the bare id', () => {
+    expect(mergeJobReport(initialJobSnapshot(JOB_ID), jobDetail('Running', { jobId: OTHER_JOB_ID }), 'poll')).to.equal(
+      undefined,
+    );
   });
 
   it('should ignore a report about another job', () => {
@@ -52,22 +71,22 @@ describe('mergeJobReport', () => {
   it('should tag the change with its source and keep the report', () => {
     const detail = jobDetail('Running', { progress: 40 });
     const next = mergeJobReport(known('Submitted'), detail, 'callback');
-    expect(brief(next)).to.deep.equal({ state: 'Running', progress: 0.4, source: 'callback' });
+    expect(brief(next)).to.deep.equal({ status: 'Running', percent: 0.4, source: 'callback' });
     expect([next?.jobId, next?.tag, next?.detail]).to.deep.equal([JOB_ID, 'Transcode', detail]);
   });
 
   it('should never lower the progress when the state moves on', () => {
     const next = mergeJobReport(known('Running', 70), jobDetail('Failed', { progress: 10 }), 'poll');
-    expect(brief(next)).to.deep.equal({ state: 'Failed', progress: 0.7, source: 'poll' });
+    expect(brief(next)).to.deep.equal({ status: 'Failed', percent: 0.7, source: 'poll' });
   });
 
   it('should set the progress to 1 on Success whatever the report says', () => {
     const next = mergeJobReport(known('Running', 20), jobDetail('Success', { progress: 50 }), 'poll');
-    expect(next?.progress).to.equal(1);
+    expect(next?.progress).to.deep.equal({ percent: 1 });
   });
 
   it('should read a report without Progress as 0', () => {
-    expect(known('Submitted').progress).to.equal(0);
+    expect(known('Submitted').progress).to.deep.equal({ percent: 0 });
   });
 
   it('should give the results in plain form', () => {

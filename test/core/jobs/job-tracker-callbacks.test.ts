@@ -81,7 +81,7 @@ describe('JobTracker callbacks', () => {
       tracker.stop();
       host.deliver?.(callbackBody('Success'));
       await timers.settle();
-      expect([tracker.snapshot?.state, tracker.stats.callbacks, done.settled]).to.deep.equal(['Submitted', 0, true]);
+      expect([tracker.snapshot.status, tracker.stats.callbacks, done.settled]).to.deep.equal(['Submitted', 0, true]);
     });
 
     it('should poll on the fast schedule when the host subscribe throws, and rethrow its error', async () => {
@@ -181,7 +181,7 @@ describe('JobTracker callbacks', () => {
       await answerPoll(transport, pollReply('Running', { progress: 70 }));
       await timers.settle();
       const armed = timers.pending.map((timer) => [timer.armedAt, timer.ms]);
-      expect([timers.now, tracker.snapshot?.progress, armed]).to.deep.equal([5000, 0.7, [[5000, 40_000]]]);
+      expect([timers.now, tracker.snapshot.progress.percent, armed]).to.deep.equal([5000, 0.7, [[5000, 40_000]]]);
       tracker.stop();
       await timers.settle();
       expect(done.settled).to.equal(true);
@@ -226,7 +226,7 @@ describe('JobTracker callbacks', () => {
       const done = tracker.start();
       const bytes = new TextEncoder().encode(callbackBody('Success', 'XML') as string);
       expect(tracker.deliver(bytes)).to.equal(true);
-      expect((await done).state).to.equal('Success');
+      expect((await done).status).to.equal('Success');
     });
 
     it('should ignore and count a callback about another job', async () => {
@@ -254,7 +254,7 @@ describe('JobTracker callbacks', () => {
         const { tracker } = trackerSetup();
         const done = outcomeOf(tracker.start());
         expect(tracker.deliver(body)).to.equal(false);
-        expect([tracker.snapshot?.state, tracker.stats.ignored]).to.deep.equal(['Submitted', 1]);
+        expect([tracker.snapshot.status, tracker.stats.ignored]).to.deep.equal(['Submitted', 1]);
         tracker.stop();
         return Promise.resolve().then(() => expect(done.settled).to.equal(true));
       });
@@ -295,7 +295,7 @@ describe('JobTracker callbacks', () => {
       await answerPoll(transport, pollReply('Submitted'));
       await timers.settle();
       expect(events()).to.deep.equal(['Submitted 0% submit', 'Running 60% callback']);
-      expect(tracker.snapshot?.progress).to.equal(0.6);
+      expect(tracker.snapshot.progress.percent).to.equal(0.6);
       tracker.stop();
       await timers.settle();
       expect(done.settled).to.equal(true);

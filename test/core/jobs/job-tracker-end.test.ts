@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { JobSnapshot } from '../../../src/core/jobs/job-types.js';
 import { rejection } from '../../helpers/expect-error.js';
-import { answerPoll, callbackBody, jobDetail, pollReply } from '../../helpers/job-simulation.js';
+import { JOB_ID, answerPoll, callbackBody, jobDetail, pollReply } from '../../helpers/job-simulation.js';
 import { trackerSetup } from '../../helpers/tracker-setup.js';
 
 /** A tracker whose listener calls `stop()` as soon as it sees a snapshot of a state in `stopAt`. */
@@ -9,8 +9,8 @@ function stoppingSetup(stopAt: string[], options: Parameters<typeof trackerSetup
   const setup = trackerSetup(options);
   const seen: string[] = [];
   setup.tracker.subscribe((snapshot) => {
-    seen.push(`${snapshot.state} released=${setup.submitted.released}`);
-    if (stopAt.includes(snapshot.state) || snapshot.error) setup.tracker.stop();
+    seen.push(`${snapshot.status} released=${setup.submitted.released}`);
+    if (stopAt.includes(snapshot.status) || snapshot.error) setup.tracker.stop();
   });
   return { ...setup, seen };
 }
@@ -22,7 +22,7 @@ describe('JobTracker end of tracking', () => {
       const done = tracker.start();
       tracker.deliver(callbackBody('Success'));
       const final = await done;
-      expect([final.state, submitted.released, seen]).to.deep.equal([
+      expect([final.status, submitted.released, seen]).to.deep.equal([
         'Success',
         1,
         ['Submitted released=0', 'Success released=1'],
@@ -66,7 +66,7 @@ describe('JobTracker end of tracking', () => {
     it('should still resolve when the job given had already succeeded', async () => {
       const { tracker, submitted } = stoppingSetup(['Success'], { job: jobDetail('Success') });
       const final = await tracker.start();
-      expect([final.state, final.source, submitted.released]).to.deep.equal(['Success', 'submit', 0]);
+      expect([final.status, final.source, submitted.released]).to.deep.equal(['Success', 'submit', 0]);
     });
   });
 
@@ -74,7 +74,7 @@ describe('JobTracker end of tracking', () => {
     const { tracker, transport, timers } = trackerSetup();
     const finals: JobSnapshot[] = [];
     tracker.subscribe((snapshot) => {
-      if (snapshot.state !== 'Success') return;
+      if (snapshot.status !== 'Success') return;
       finals.push(snapshot);
       tracker.stop();
       tracker.pollNow();
@@ -91,5 +91,66 @@ describe('JobTracker end of tracking', () => {
       1,
       0,
     ]);
+  });
+
+  it('should give every listener the last snapshot on stop(), then drop them all', async () => {
+    const { tracker, timers, transport, events } = trackerSetup();
+    const done = tracker.start();
+    tracker.deliver(callbackBody('Running', 'XML', { progress: 20 }));
+    tracker.stop();
+    await rejection(done);
+    tracker.deliver(callbackBody('Success'));
+    await timers.settle();
+    expect([events(), transport.requests.length]).to.deep.equal([
+      ['Submitted 0% submit', 'Running 20% callback', 'Running 20% callback'],
+      0,
+    ]);
+  });
+
+  it('should drop every listener once the job ended', async () => {
+    const { tracker, events } = trackerSetup();
+    const done = tracker.start();
+    tracker.deliver(callbackBody('Success'));
+    await done;
+    tracker.deliver(callbackBody('Failed'));
+    expect(events()).to.deep.equal(['Submitted 0% submit', 'Success 100% callback']);
+  });
+
+  describe('from a bare job id', () => {
+    it('should have a Submitted snapshot at 0 before anything is known', () => {
+      const { tracker } = trackerSetup({ job: JOB_ID });
+      expect(tracker.snapshot).to.deep.equal({
+        jobId: JOB_ID,
+        status: 'Submitted',
+        progress: { percent: 0 },
+        source: 'submit',
+        results: { outputs: [] },
+      });
+    });
+
+    it('should take a first report of any state, Success included', async () => {
+      const { tracker, transport } = trackerSetup({ job: JOB_ID });
+      const done = tracker.start();
+      await answerPoll(transport, pollReply('Success'));
+      const final = await done;
+      expect([final.status, final.progress.percent, final.source, final.tag]).to.deep.equal([
+        'Success',
+        1,
+        'poll',
+        'Transcode',
+      ]);
+    });
+  });
+
+  describe('cancel()', () => {
+    it('should end a tracker not started yet, so that start() rejects with aborted', async () => {
+      const { tracker, transport, timers } = trackerSetup({ job: JOB_ID });
+      const cancelled = tracker.cancel();
+      (await transport.nextRequest()).respondWith({ status: 200 });
+      await cancelled;
+      const error = await rejection(tracker.start());
+      await timers.settle();
+      expect([error.code, error.phase, transport.requests.length]).to.deep.equal(['aborted', 'track', 1]);
+    });
   });
 });

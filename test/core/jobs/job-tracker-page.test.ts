@@ -44,7 +44,7 @@ describe('JobTracker in its page', () => {
       environment.setHidden(true);
       request.respondWith(pollReply('Running', { progress: 5 }));
       await timers.settle();
-      expect([tracker.snapshot?.progress, armed(timers)]).to.deep.equal([0.05, []]);
+      expect([tracker.snapshot.progress.percent, armed(timers)]).to.deep.equal([0.05, []]);
       tracker.stop();
       await timers.settle();
       expect(done.settled).to.equal(true);
@@ -58,7 +58,7 @@ describe('JobTracker in its page', () => {
         `<Response><EventName>TaskFinish</EventName><JobsDetail><JobId>${JOB_ID}</JobId><Tag>Transcode</Tag>` +
           '<State>Success</State></JobsDetail></Response>',
       );
-      expect((await done).state).to.equal('Success');
+      expect((await done).status).to.equal('Success');
       expect(armed(timers)).to.deep.equal([]);
     });
   });
@@ -141,8 +141,8 @@ describe('JobTracker in its page', () => {
       environment.setHidden(false);
       await answerPoll(transport, pollReply('Running', { progress: 3 }));
       await timers.settle();
-      const { error, progress } = tracker.snapshot ?? {};
-      expect([done.settled, error, progress]).to.deep.equal([false, undefined, 0.03]);
+      const { error, progress } = tracker.snapshot;
+      expect([done.settled, error, progress.percent]).to.deep.equal([false, undefined, 0.03]);
       tracker.stop();
       await timers.settle();
       expect(done.settled).to.equal(true);
@@ -177,7 +177,7 @@ describe('JobTracker in its page', () => {
       await timers.fireNext();
       await answerPoll(transport, throttled);
       await timers.settle();
-      const error = tracker.snapshot?.error;
+      const error = tracker.snapshot.error;
       expect([error?.status, error?.retryAfterMs, error?.retryable]).to.deep.equal([429, 7000, true]);
       tracker.stop();
       await timers.settle();

@@ -15,7 +15,7 @@ describe('JobTracker requests for a 60-second job (virtual time)', () => {
   for (const [name, random] of JITTER_DRAWS) {
     it(`should send at most 15 requests with polling only (${name} delays)`, async () => {
       const { requests, final, endedAt } = await simulateJob({ duration: 60_000, random });
-      expect(final.state).to.equal('Success');
+      expect(final.status).to.equal('Success');
       expect(endedAt).to.be.within(60_000, 72_000);
       expect(requests).to.be.at.most(15);
     });
@@ -23,14 +23,14 @@ describe('JobTracker requests for a 60-second job (virtual time)', () => {
     it(`should send at most 3 requests with callbacks relayed (${name} delays)`, async () => {
       const simulated = await simulateJob({ duration: 60_000, relay: 'subscribe', random });
       const { requests, final, endedAt, callbacks } = simulated;
-      expect([final.state, final.source, endedAt, callbacks]).to.deep.equal(['Success', 'callback', 60_000, 1]);
+      expect([final.status, final.source, endedAt, callbacks]).to.deep.equal(['Success', 'callback', 60_000, 1]);
       expect(requests).to.be.at.most(3);
     });
 
     it(`should send at most 3 requests with an event stream that reconnects once (${name} delays)`, async () => {
       const simulated = await simulateJob({ relay: 'eventSource', outage: { at: 30_000, ms: 2000 }, random });
       const { requests, final, endedAt, callbacks } = simulated;
-      expect([final.state, final.source, endedAt, callbacks]).to.deep.equal(['Success', 'callback', 60_000, 1]);
+      expect([final.status, final.source, endedAt, callbacks]).to.deep.equal(['Success', 'callback', 60_000, 1]);
       expect(requests).to.be.at.most(3);
     });
   }
@@ -53,8 +53,8 @@ describe('JobTracker requests for a 60-second job (virtual time)', () => {
 
   it('should report each state change once, in order', async () => {
     const { snapshots } = await simulateJob({ duration: 60_000 });
-    const states = snapshots.map((snapshot) => snapshot.state).filter((state, i, all) => state !== all[i - 1]);
-    const progress = snapshots.map((snapshot) => snapshot.progress);
+    const states = snapshots.map((snapshot) => snapshot.status).filter((state, i, all) => state !== all[i - 1]);
+    const progress = snapshots.map((snapshot) => snapshot.progress.percent);
     expect(states).to.deep.equal(['Submitted', 'Running', 'Success']);
     expect(progress).to.deep.equal([...progress].sort((a, b) => a - b));
     expect(new Set(progress).size).to.equal(progress.length);

@@ -40,7 +40,7 @@ describe('JobTracker', () => {
 
     it('should know the first snapshot of a submitted job before start, without emitting it', () => {
       const { tracker, snapshots } = trackerSetup();
-      expect([tracker.jobId, tracker.snapshot?.state, tracker.snapshot?.source]).to.deep.equal([
+      expect([tracker.jobId, tracker.snapshot.status, tracker.snapshot.source]).to.deep.equal([
         JOB_ID,
         'Submitted',
         'submit',
@@ -73,7 +73,7 @@ describe('JobTracker', () => {
       'Running 45% poll',
       'Success 100% poll',
     ]);
-    expect([final.state, final.results.outputs.map((output) => output.key)]).to.deep.equal(['Success', [OUTPUT_KEY]]);
+    expect([final.status, final.results.outputs.map((output) => output.key)]).to.deep.equal(['Success', [OUTPUT_KEY]]);
   });
 
   it('should return the same promise from every start()', async () => {
@@ -314,7 +314,7 @@ describe('JobTracker', () => {
     const tracker = new JobTracker({ client, job: JOB_ID, environment: pageOf(), timers: new ManualTimers() });
     const done = tracker.start();
     await answerPoll(transport, pollReply('Success'));
-    expect((await done).state).to.equal('Success');
+    expect((await done).status).to.equal('Success');
   });
 
   it('should work with the default environment and timers', async () => {
@@ -322,6 +322,6 @@ describe('JobTracker', () => {
     const tracker = new JobTracker({ client, job: JOB_ID, environment: new FakeEnvironment() });
     const done = tracker.start();
     await answerPoll(transport, pollReply('Success'));
-    expect((await done).state).to.equal('Success');
+    expect((await done).status).to.equal('Success');
   });
 });

@@ -212,4 +212,44 @@ describe('MultipartUpload cancel', () => {
     await expectNoRequest(transport);
     expect(storage.log).to.have.length(log);
   });
+
+  it('should give the cancelled snapshot to every listener, then drop them all', async () => {
+    const { transport, upload, done } = await inFlight();
+    const seen: string[] = [];
+    upload.subscribe(({ status }) => seen.push(`a:${status}`));
+    upload.subscribe(({ status }) => seen.push(`b:${status}`));
+    const cancelling = upload.cancel();
+    (await transport.nextRequest()).respondWith({ status: 204 });
+    await cancelling;
+    await done;
+    await upload.start().catch(() => undefined);
+    expect(seen).to.deep.equal(['a:cancelled', 'b:cancelled']);
+  });
+});
+
+describe('MultipartUpload listeners at the end', () => {
+  it('should give the done snapshot to every listener, then drop them all', async () => {
+    const { transport, upload, data, snapshots } = uploadSetup({ size: 2 * MiB });
+    const done = upload.start();
+    (await transport.nextRequest()).respondWith(initiateReply());
+    await answerParts(transport, 2);
+    (await transport.nextRequest()).respondWith(completeReply(data, 2));
+    await done;
+    const count = snapshots.length;
+    await upload.cancel();
+    expect([snapshots.at(-1)?.status, snapshots.length]).to.deep.equal(['done', count]);
+  });
+
+  it('should keep its listeners after a failure, which is not final', async () => {
+    const { transport, upload, data, snapshots } = uploadSetup({ size: 2 * MiB });
+    const first = settle(upload.start());
+    (await transport.nextRequest()).respondWith({ status: 403, body: '<Error><Code>AccessDenied</Code></Error>' });
+    expect((await first).error).to.include({ code: 'service' });
+    const again = upload.start();
+    (await transport.nextRequest()).respondWith(initiateReply());
+    await answerParts(transport, 2);
+    (await transport.nextRequest()).respondWith(completeReply(data, 2));
+    await again;
+    expect(statusesOf(snapshots)).to.deep.equal(['uploading', 'failed', 'uploading', 'completing', 'done']);
+  });
 });

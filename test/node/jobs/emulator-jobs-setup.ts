@@ -210,7 +210,7 @@ export function recordSnapshots(tracker: JobTracker): { snapshots: JobSnapshot[]
   tracker.subscribe((snapshot) => snapshots.push(snapshot));
   return {
     snapshots,
-    lines: () => snapshots.map((snapshot) => [snapshot.state, snapshot.source, snapshot.progress]),
+    lines: () => snapshots.map((snapshot) => [snapshot.status, snapshot.source, snapshot.progress.percent]),
   };
 }
 

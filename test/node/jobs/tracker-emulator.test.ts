@@ -97,7 +97,7 @@ describe('JobTracker against the emulator', function () {
       Number(head.headers['content-length']),
     ]);
     expect(results.digitalWatermark).to.deep.equal({ message: MARK, state: 'Success' });
-    expect([detail.Code, results.extractedMessage]).to.deep.equal(['Success', undefined]);
+    expect([detail?.Code, results.extractedMessage]).to.deep.equal(['Success', undefined]);
   });
 
   it('should extract the message a transcode job embedded, from the output it wrote', async () => {
@@ -144,7 +144,7 @@ describe('JobTracker against the emulator', function () {
       `Job ${jobId} failed: TranscodeTimeout: "The transcoder stopped answering"`,
     ]);
     expect(events.lines().map(([state]) => state)).to.deep.equal(['Submitted', 'Running', 'Running', 'Running', 'Failed']);
-    expect(events.snapshots.at(-1)?.detail.Message).to.equal(failure.message);
+    expect(events.snapshots.at(-1)?.detail?.Message).to.equal(failure.message);
   });
 
   it('should find its job again after a reload, follow it to Success and then forget it', async () => {
@@ -155,7 +155,7 @@ describe('JobTracker against the emulator', function () {
     const { jobId, fingerprint } = await submitAsEarlierPage(firstClient, request, records, 'answered');
     const firstTracker = new JobTracker({ client: firstClient, job: jobId, poll: FAST });
     const firstDone = firstTracker.start();
-    await waitForSnapshot(firstTracker, (snapshot) => snapshot.state === 'Running');
+    await waitForSnapshot(firstTracker, (snapshot) => snapshot.status === 'Running');
     firstTracker.stop();
     expect((await rejection(firstDone)).code).to.equal('aborted');
     expect(records.get(fingerprint)?.jobId).to.equal(jobId);
@@ -189,14 +189,14 @@ describe('JobTracker against the emulator', function () {
     const gaps = polls.slice(1).map((poll, n) => poll.sentAt - polls[n]!.endedAt!);
     expect(gaps.every((gap) => gap >= 995), `gaps after the refusals: ${gaps.join(', ')} ms`).to.equal(true);
     expect(
-      events.snapshots.map(({ state, source, error }) => [state, source, error?.serviceCode, error?.retryAfterMs]),
+      events.snapshots.map(({ status, source, error }) => [status, source, error?.serviceCode, error?.retryAfterMs]),
     ).to.deep.equal([
       ['Submitted', 'submit', undefined, undefined],
       ['Submitted', 'submit', 'SlowDown', 1000],
       ['Submitted', 'submit', 'SlowDown', 1000],
       ['Success', 'poll', undefined, undefined],
     ]);
-    expect([final.state, tracker.stats.polls]).to.deep.equal(['Success', 3]);
+    expect([final.status, tracker.stats.polls]).to.deep.equal(['Success', 3]);
   });
 });
 
@@ -228,7 +228,7 @@ describe('JobTracker cancelling a job against the emulator', function () {
 
   it('should refuse to cancel a running job with a clear message, and follow it on to Success', async () => {
     const { client, tracker, events, done, jobId } = await follow(emulator, transcodeRequest(INPUT));
-    await waitForSnapshot(tracker, (snapshot) => snapshot.state === 'Running');
+    await waitForSnapshot(tracker, (snapshot) => snapshot.status === 'Running');
     const error = await rejection(cancelJob(client, jobId));
     expect([error.code, error.phase, error.status, error.serviceCode]).to.deep.equal([
       'service',
