@@ -1,17 +1,29 @@
-import { TranscoderError } from '../errors.js';
+import * as z from 'zod/mini';
+import { callable, matching, milliseconds, oneOf, optionsError, parseOptions, withMethods } from '../options.js';
+import { CredentialProvider } from '../signing/credential-provider.js';
+import type { GetAuthorization } from '../signing/credentials.js';
 import type { Authorizer, Service } from '../signing/types.js';
 import { SkewCorrectedClock, type Clock } from './clock.js';
-import { MAX_DELAY_MS, isDelayMs } from './delay.js';
 import { BUCKET_PATTERN, DEFAULT_DOMAINS, REGION_PATTERN, resolveHost } from './endpoint.js';
-import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry.js';
+import { FetchTransport } from './fetch-transport.js';
+import { RetryOptionsSchema, resolveRetry, type RetryOptions, type RetryPolicy } from './retry.js';
 import type { Transport } from './types.js';
+import { XhrTransport } from './xhr-transport.js';
 
 /** Options of `ServiceClient`. */
 export interface ServiceClientOptions {
-  /** Sends the requests: an `XhrTransport` in browsers (upload progress), a `FetchTransport` in Node. */
-  transport: Transport;
-  /** Signs each attempt; `CredentialProvider` is the implementation. */
-  authorizer: Authorizer;
+  /**
+   * Sends the requests.
+   * @default an `XhrTransport` where `XMLHttpRequest` exists (upload progress), else a `FetchTransport`
+   */
+  transport?: Transport;
+  /**
+   * The host page's signing callback: a {@link CredentialProvider} is made from it (on `clock` when given). Give
+   * either this or {@link authorizer}.
+   */
+  getAuthorization?: GetAuthorization;
+  /** Signs each attempt; `CredentialProvider` is the implementation. Give either this or {@link getAuthorization}. */
+  authorizer?: Authorizer;
   /** Bucket name with its APPID, `examplebucket-1250000000`. */
   bucket: string;
   /** Region, `ap-guangzhou`. */
@@ -19,7 +31,8 @@ export interface ServiceClientOptions {
   /**
    * The clock signatures are made with; the client corrects it when the service reports a skew. Leave it out to
    * use the authorizer's own (`authorizer.clock`), so that a correction reaches the signer and the retry is signed
-   * with the server's time. A clock other than `authorizer.clock` is an error.
+   * with the server's time. A clock other than `authorizer.clock` is an error. With `getAuthorization`, the
+   * credential provider made from it signs with this clock.
    *
    * @default authorizer.clock ?? new SkewCorrectedClock()
    */
@@ -61,55 +74,58 @@ export interface ClientSettings {
 
 const DEFAULT_TIMEOUT = 60_000;
 
-function invalidOptions(message: string): TranscoderError {
-  return new TranscoderError(`Invalid client options: ${message}`, { code: 'invalid-options', phase: 'options' });
+/** Validates {@link ServiceClientOptions}. */
+const ClientOptionsSchema = z.object({
+  transport: z.optional(withMethods<Transport>(['send'], 'must have a send() method')),
+  getAuthorization: z.optional(callable<GetAuthorization>()),
+  authorizer: z.optional(
+    withMethods<Authorizer>(['authorize', 'invalidate'], 'must have authorize() and invalidate() methods'),
+  ),
+  bucket: matching(BUCKET_PATTERN, 'must be a bucket name with its APPID, like "examplebucket-1250000000"'),
+  region: matching(REGION_PATTERN, 'must be a region name, like "ap-guangzhou"'),
+  clock: z.optional(withMethods<Clock>(['now', 'observe'], 'must have now() and observe() methods')),
+  retry: z.optional(RetryOptionsSchema),
+  protocol: z.optional(oneOf(['https', 'http'])),
+  domains: z.optional(z.object({ cos: z.optional(z.string()), ci: z.optional(z.string()) })),
+  timeout: z.optional(milliseconds()),
+});
+
+/** The transport of a client given none: XHR in browsers (it reports upload progress), fetch elsewhere. */
+export function defaultTransport(): Transport {
+  return typeof XMLHttpRequest === 'function' ? new XhrTransport() : new FetchTransport();
 }
 
-const isClock = (value: unknown): value is Clock =>
-  typeof (value as Clock | null)?.now === 'function' && typeof (value as Clock | null)?.observe === 'function';
-
 /**
- * Checks `options` and fills in the defaults. Throws an `invalid-options` {@link TranscoderError} for a missing
- * transport or authorizer, a bad bucket, region, protocol, domain, timeout, clock or retry policy, or a clock that
- * is not the authorizer's.
+ * Checks `options` and fills in the defaults. Throws an `invalid-options` {@link TranscoderError} for a bad
+ * transport, a missing or doubled signer (`authorizer` / `getAuthorization`), a bad bucket, region, protocol,
+ * domain, timeout, clock or retry policy, or a clock that is not the authorizer's.
  */
 export function resolveClientOptions(options: ServiceClientOptions): ClientSettings {
-  if (options === null || typeof options !== 'object') throw invalidOptions('expected an object');
-  const { transport, authorizer, bucket, region } = options;
-  if (typeof transport?.send !== 'function') throw invalidOptions('transport must have a send() method');
-  if (typeof authorizer?.authorize !== 'function' || typeof authorizer.invalidate !== 'function') {
-    throw invalidOptions('authorizer must have authorize() and invalidate() methods');
+  const parsed = parseOptions(ClientOptionsSchema, options, 'client');
+  const { bucket, region, getAuthorization } = parsed;
+  if ((parsed.authorizer === undefined) === (getAuthorization === undefined)) {
+    throw optionsError('client', 'authorizer', 'or getAuthorization must be given, and not both');
   }
-  if (typeof bucket !== 'string' || !BUCKET_PATTERN.test(bucket)) {
-    throw invalidOptions('bucket must be a bucket name with its APPID, like "examplebucket-1250000000"');
-  }
-  if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
-    throw invalidOptions('region must be a region name, like "ap-guangzhou"');
-  }
-  const protocol = options.protocol ?? 'https';
-  if (protocol !== 'https' && protocol !== 'http') throw invalidOptions('protocol must be "https" or "http"');
-  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  if (!isDelayMs(timeout)) throw invalidOptions(`timeout must be milliseconds from 0 to ${MAX_DELAY_MS}`);
-  const own = options.clock ?? undefined;
+  const own = parsed.clock ?? undefined;
+  const authorizer =
+    parsed.authorizer ?? new CredentialProvider({ getAuthorization: getAuthorization!, ...(own ? { clock: own } : {}) });
   const authorizers = authorizer.clock ?? undefined;
   if (own !== undefined && authorizers !== undefined && own !== authorizers) {
     // Two clocks would let a skew correction miss the signer: the retry would be signed with the same wrong time.
-    throw invalidOptions('clock must be the authorizer\'s clock; leave it out to use authorizer.clock');
+    throw optionsError('client', 'clock', "must be the authorizer's clock; leave it out to use authorizer.clock");
   }
-  const clock = own ?? authorizers ?? new SkewCorrectedClock();
-  if (!isClock(clock)) throw invalidOptions('clock must have now() and observe() methods');
   return {
-    transport,
+    transport: parsed.transport ?? defaultTransport(),
     authorizer,
     bucket,
     region,
-    clock,
-    retry: resolveRetry(options.retry),
-    protocol,
+    clock: own ?? authorizers ?? new SkewCorrectedClock(),
+    retry: resolveRetry(parsed.retry),
+    protocol: parsed.protocol ?? 'https',
     hosts: Object.freeze({
-      cos: resolveHost(options.domains?.cos ?? DEFAULT_DOMAINS.cos, bucket, region),
-      ci: resolveHost(options.domains?.ci ?? DEFAULT_DOMAINS.ci, bucket, region),
+      cos: resolveHost(parsed.domains?.cos ?? DEFAULT_DOMAINS.cos, bucket, region),
+      ci: resolveHost(parsed.domains?.ci ?? DEFAULT_DOMAINS.ci, bucket, region),
     }),
-    timeout,
+    timeout: parsed.timeout ?? DEFAULT_TIMEOUT,
   };
 }

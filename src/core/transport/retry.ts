@@ -1,4 +1,6 @@
 import { TranscoderError, isTranscoderError } from '../errors.js';
+import * as z from 'zod/mini';
+import { callable, checked, milliseconds, numberFrom, parseOptions } from '../options.js';
 import { MAX_DELAY_MS, isDelayMs } from './delay.js';
 
 /** What a {@link RetryOptions.shouldRetry} hook learns about the request that failed. */
@@ -69,9 +71,18 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   maxRetryAfter: 60_000,
 });
 
-function invalid(message: string): TranscoderError {
-  return new TranscoderError(`Invalid retry options: ${message}`, { code: 'invalid-options', phase: 'options' });
-}
+/** Validates {@link RetryOptions}. */
+export const RetryOptionsSchema = z.object({
+  delays: z.optional(
+    checked<readonly number[]>(
+      (value) => Array.isArray(value) && value.every(isDelayMs),
+      `must be an array of milliseconds from 0 to ${MAX_DELAY_MS}`,
+    ),
+  ),
+  jitter: z.optional(numberFrom(0, 1, 'must be between 0 and 1')),
+  maxRetryAfter: z.optional(milliseconds()),
+  shouldRetry: z.optional(callable<(state: ShouldRetryState) => boolean>()),
+});
 
 /**
  * Fills in the defaults of `options` and checks them. Throws an `invalid-options` {@link TranscoderError} for a
@@ -79,17 +90,10 @@ function invalid(message: string): TranscoderError {
  * or a `shouldRetry` that is not a function.
  */
 export function resolveRetry(options: RetryOptions = {}): RetryPolicy {
-  const delays = options.delays ?? DEFAULT_RETRY.delays;
-  if (!Array.isArray(delays) || !delays.every(isDelayMs)) {
-    throw invalid(`delays must be an array of milliseconds from 0 to ${MAX_DELAY_MS}`);
-  }
-  const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw invalid('jitter must be between 0 and 1');
-  const maxRetryAfter = options.maxRetryAfter ?? DEFAULT_RETRY.maxRetryAfter;
-  if (!isDelayMs(maxRetryAfter)) throw invalid(`maxRetryAfter must be milliseconds from 0 to ${MAX_DELAY_MS}`);
-  if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function') {
-    throw invalid('shouldRetry must be a function');
-  }
+  const parsed = parseOptions(RetryOptionsSchema, options, 'retry');
+  const delays = parsed.delays ?? DEFAULT_RETRY.delays;
+  const jitter = parsed.jitter ?? DEFAULT_RETRY.jitter;
+  const maxRetryAfter = parsed.maxRetryAfter ?? DEFAULT_RETRY.maxRetryAfter;
   return Object.freeze({
     delays: Object.freeze([...delays]),
     jitter,

@@ -2,8 +2,11 @@ import { expect } from 'chai';
 import { isTranscoderError } from '../../../src/core/errors.js';
 import { parseAuthorization } from '../../../src/core/signing/authorization.js';
 import { SkewCorrectedClock } from '../../../src/core/transport/clock.js';
+import { defaultTransport } from '../../../src/core/transport/client-options.js';
+import { FetchTransport } from '../../../src/core/transport/fetch-transport.js';
 import { ServiceClient } from '../../../src/core/transport/service-client.js';
 import { FakeAuthorizer, verifySignature } from '../../helpers/fake-authorizer.js';
+import { SERVER_ID, T0, serverSign } from '../../helpers/fake-get-authorization.js';
 import {
   BUCKET,
   CI_HOST,
@@ -276,22 +279,25 @@ describe('ServiceClient', () => {
     const base = { transport: { send: async () => ({ status: 200, headers: {}, body: '' }) } };
     const authorizer = { authorize: async () => ({ authorization: 'x' }), invalidate: () => {} };
     const valid = { ...base, authorizer, bucket: 'examplebucket-1250000000', region: 'ap-guangzhou' };
-    const invalid: [string, object][] = [
-      ['a bucket without APPID', { bucket: 'examplebucket' }],
-      ['an upper-case bucket', { bucket: 'Example-1250000000' }],
-      ['a region with dots', { region: 'ap.guangzhou' }],
-      ['an empty region', { region: '' }],
-      ['an unknown protocol', { protocol: 'ftp' }],
-      ['a domain with a path', { domains: { cos: '{Bucket}.example.com/x' } }],
-      ['a negative timeout', { timeout: -1 }],
-      ['a timeout setTimeout cannot wait (2^31 ms)', { timeout: 2 ** 31 }],
-      ['a retry delay setTimeout cannot wait (2^31 ms)', { retry: { delays: [2 ** 31] } }],
-      ['a missing transport', { transport: undefined }],
-      ['an authorizer without invalidate', { authorizer: { authorize: async () => ({}) } }],
-      ['a bad retry policy', { retry: { jitter: 2 } }],
+    const invalid: [string, object, string][] = [
+      ['a bucket without APPID', { bucket: 'examplebucket' }, 'bucket must be a bucket name'],
+      ['an upper-case bucket', { bucket: 'Example-1250000000' }, 'bucket must be'],
+      ['a region with dots', { region: 'ap.guangzhou' }, 'region must be a region name'],
+      ['an empty region', { region: '' }, 'region must be'],
+      ['an unknown protocol', { protocol: 'ftp' }, 'protocol must be "https" or "http"'],
+      ['a domain with a path', { domains: { cos: '{Bucket}.example.com/x' } }, 'domain'],
+      ['a negative timeout', { timeout: -1 }, 'timeout must be milliseconds'],
+      ['a timeout setTimeout cannot wait (2^31 ms)', { timeout: 2 ** 31 }, 'timeout must be'],
+      ['a retry delay setTimeout cannot wait (2^31 ms)', { retry: { delays: [2 ** 31] } }, 'retry.delays must be'],
+      ['a transport without send()', { transport: {} }, 'transport must have a send() method'],
+      ['an authorizer without invalidate', { authorizer: { authorize: async () => ({}) } }, 'authorizer must have'],
+      ['a bad retry policy', { retry: { jitter: 2 } }, 'retry.jitter must be between 0 and 1'],
+      ['neither authorizer nor getAuthorization', { authorizer: undefined }, 'authorizer or getAuthorization'],
+      ['both authorizer and getAuthorization', { getAuthorization: () => ({}) }, 'authorizer or getAuthorization'],
+      ['a getAuthorization that is not a function', { authorizer: undefined, getAuthorization: 'x' }, 'getAuthorization must be a function'],
     ];
-    for (const [name, change] of invalid) {
-      it(`should reject ${name} with invalid-options`, () => {
+    for (const [name, change, named] of invalid) {
+      it(`should reject ${name} with invalid-options naming the option`, () => {
         let caught: unknown;
         try {
           new ServiceClient({ ...valid, ...change } as never);
@@ -300,8 +306,42 @@ describe('ServiceClient', () => {
         }
         expect(isTranscoderError(caught)).to.equal(true);
         expect(caught).to.include({ code: 'invalid-options', phase: 'options' });
+        expect((caught as Error).message).to.include(named);
       });
     }
+
+    it('should default the transport: fetch where there is no XMLHttpRequest', () => {
+      expect(defaultTransport()).to.be.instanceOf(FetchTransport);
+      expect(() => new ServiceClient({ ...valid, transport: undefined })).not.to.throw();
+    });
+
+    it('should sign through a CredentialProvider made from getAuthorization, on the clock given', async () => {
+      const clock = new SkewCorrectedClock(() => T0 * 1000 + 10_000);
+      const asked: string[] = [];
+      const { transport } = base;
+      const sent: string[] = [];
+      const client = new ServiceClient({
+        transport: {
+          send: async (request) => {
+            sent.push(request.headers['authorization'] ?? '');
+            return transport.send();
+          },
+        },
+        getAuthorization: (request) => {
+          asked.push(request.action);
+          return serverSign(request);
+        },
+        clock,
+        bucket: BUCKET,
+        region: REGION,
+      });
+      await client.request({ ...put, key: 'a.mp4', body: 'x' });
+      expect([client.clock, asked, parseAuthorization(sent[0] ?? '')?.secretId]).to.deep.equal([
+        clock,
+        [put.action],
+        SERVER_ID,
+      ]);
+    });
 
     const badRequests: [string, object][] = [
       ['a GET with a body', { method: 'GET', body: 'x' }],
