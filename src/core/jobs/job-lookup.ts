@@ -10,10 +10,12 @@
  * @module
  */
 
+import * as z from 'zod/mini';
 import { TranscoderError, isTranscoderError } from '../errors.js';
+import { milliseconds, parseOptions, wholeNumber } from '../options.js';
 import type { JobsDetail } from '../protocol/ci-schemas.js';
 import type { JobRequest } from '../protocol/job-request-schemas.js';
-import { MAX_DELAY_MS, abortError, delay } from '../transport/delay.js';
+import { abortError, delay } from '../transport/delay.js';
 import type { ServiceClient } from '../transport/service-client.js';
 import { MAX_LISTED_JOBS, listJobs, type JobListPage } from './job-api.js';
 import { matchesJobRequest } from './job-match.js';
@@ -56,30 +58,25 @@ const MAX_ACCOUNTED = 1000;
 /** Slack on times read from the service: `Date` and `CreationTime` are whole seconds, and two servers may differ. */
 const SERVICE_TIME_TOLERANCE_MS = 3000;
 
+/** Validates {@link JobLookupOptions}. */
+const JobLookupOptionsSchema = z.object({
+  attempts: z.optional(wholeNumber(1, MAX_ATTEMPTS, `must be an integer from 1 to ${MAX_ATTEMPTS}`)),
+  delay: z.optional(milliseconds()),
+  window: z.optional(milliseconds(1, MAX_WINDOW_MS)),
+});
+
 /**
  * Fills in the defaults of `options` and checks them. Throws an `invalid-options` {@link TranscoderError} for
  * `attempts` that is not an integer from 1 to 20, a `delay` that is not milliseconds from 0 to 2147483647, or a
  * `window` that is not from 1 ms to 24 hours.
  */
 export function resolveJobLookup(options: JobLookupOptions = {}): JobLookupSettings {
-  const settings = { ...DEFAULT_JOB_LOOKUP, ...withoutUndefined(options) };
-  const { attempts, delay: wait, window } = settings;
-  const invalid = (rule: string) =>
-    new TranscoderError(`Invalid lookup options: ${rule}`, { code: 'invalid-options', phase: 'options' });
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_ATTEMPTS) {
-    throw invalid(`attempts must be an integer from 1 to ${MAX_ATTEMPTS}`);
-  }
-  if (typeof wait !== 'number' || !(wait >= 0 && wait <= MAX_DELAY_MS)) {
-    throw invalid(`delay must be milliseconds from 0 to ${MAX_DELAY_MS}`);
-  }
-  if (typeof window !== 'number' || !(window >= 1 && window <= MAX_WINDOW_MS)) {
-    throw invalid(`window must be milliseconds from 1 to ${MAX_WINDOW_MS}`);
-  }
-  return Object.freeze(settings);
-}
-
-function withoutUndefined(options: JobLookupOptions): JobLookupOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const parsed = parseOptions(JobLookupOptionsSchema, options, 'lookup');
+  return Object.freeze({
+    attempts: parsed.attempts ?? DEFAULT_JOB_LOOKUP.attempts,
+    delay: parsed.delay ?? DEFAULT_JOB_LOOKUP.delay,
+    window: parsed.window ?? DEFAULT_JOB_LOOKUP.window,
+  });
 }
 
 // Ids of the jobs submitJob handed out in this page (JS realm). Neither a search nor a record adopts one of them:

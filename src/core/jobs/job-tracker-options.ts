@@ -1,6 +1,16 @@
-import { TranscoderError } from '../errors.js';
+import * as z from 'zod/mini';
 import type { JobsDetail } from '../protocol/ci-schemas.js';
 import { JobState } from '../protocol/job-state.js';
+import {
+  abortSignal,
+  callable,
+  checked,
+  matching,
+  oneOf,
+  optionsError,
+  parseOptions,
+  withMethods,
+} from '../options.js';
 import type { ServiceClient } from '../transport/service-client.js';
 import { JOB_ID_PATTERN } from './job-api.js';
 import type {
@@ -10,7 +20,7 @@ import type {
   TrackerEnvironment,
   TrackerTimers,
 } from './job-types.js';
-import { resolvePollOptions, type PollSettings } from './poll-schedule.js';
+import { PollOptionsSchema, resolvePollOptions, type PollSettings } from './poll-schedule.js';
 import { defaultTrackerEnvironment, defaultTrackerTimers } from './tracker-environment.js';
 
 /** Options of `JobTracker`. */
@@ -57,70 +67,57 @@ export interface TrackerSettings {
   readonly signal: AbortSignal | undefined;
 }
 
-function invalid(message: string): TranscoderError {
-  return new TranscoderError(`Invalid job tracker options: ${message}`, { code: 'invalid-options', phase: 'options' });
+const JOB_ID_RULE = 'must be a job id (1 to 128 letters, digits, _ or -)';
+
+/** The fields of a `JobsDetail` a tracker relies on (the rest is the service's). */
+const DetailSchema = z.object({
+  JobId: matching(JOB_ID_PATTERN, JOB_ID_RULE),
+  State: oneOf(Object.values(JobState)),
+  Tag: z.string(),
+});
+
+/** The three forms of {@link JobTrackerOptions.job}, told apart by their shape. */
+function jobSchema(job: unknown) {
+  if (typeof job === 'string') return matching(JOB_ID_PATTERN, JOB_ID_RULE);
+  if (typeof job === 'object' && job !== null && 'job' in job) {
+    return z.object({ job: DetailSchema, release: callable() });
+  }
+  return DetailSchema;
 }
 
-const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-const STATES = new Set<unknown>(Object.values(JobState));
+/** Validates {@link JobTrackerOptions}; objects are then taken as given (their identity and `this` matter). */
+const TrackerOptionsSchema = z.object({
+  client: withMethods<ServiceClient>(['request'], 'must be a ServiceClient'),
+  job: z.unknown(),
+  poll: z.optional(PollOptionsSchema),
+  relay: z.optional(
+    z.object({
+      subscribe: z.optional(callable()),
+      eventSource: z.optional(checked<string>((value) => typeof value === 'string' && value !== '', 'must be a URL')),
+      withCredentials: z.optional(z.boolean()),
+    }),
+  ),
+  environment: z.optional(
+    z.object({
+      isHidden: callable(),
+      onVisibilityChange: callable(),
+      onOnline: callable(),
+      isOnline: z.optional(callable()),
+      EventSource: z.optional(callable('must be a constructor')),
+    }),
+  ),
+  timers: z.optional(
+    withMethods<TrackerTimers>(['setTimeout', 'clearTimeout'], 'must have setTimeout and clearTimeout functions'),
+  ),
+  random: z.optional(callable<() => number>()),
+  signal: z.optional(abortSignal),
+});
 
-function checkDetail(detail: unknown, name: string): JobsDetail {
-  if (!isObject(detail)) throw invalid(`${name} must be a JobsDetail`);
-  if (typeof detail['JobId'] !== 'string' || !JOB_ID_PATTERN.test(detail['JobId'])) {
-    throw invalid(`${name}.JobId must be a job id (1 to 128 letters, digits, _ or -)`);
-  }
-  if (!STATES.has(detail['State'])) throw invalid(`${name}.State must be a job state`);
-  if (typeof detail['Tag'] !== 'string') throw invalid(`${name}.Tag must be a string`);
-  return detail as unknown as JobsDetail;
-}
-
-function resolveJob(job: unknown): Pick<TrackerSettings, 'jobId' | 'detail' | 'submitted'> {
-  if (typeof job === 'string') {
-    if (!JOB_ID_PATTERN.test(job)) throw invalid('job must be a job id (1 to 128 letters, digits, _ or -)');
-    return { jobId: job, detail: undefined, submitted: undefined };
-  }
-  if (isObject(job) && 'job' in job) {
-    if (!isFunction(job['release'])) throw invalid('job.release must be a function');
-    const detail = checkDetail(job['job'], 'job.job');
-    return { jobId: detail.JobId, detail, submitted: job as unknown as SubmittedJob };
-  }
-  const detail = checkDetail(job, 'job');
-  return { jobId: detail.JobId, detail, submitted: undefined };
-}
-
-function checkRelay(relay: unknown): JobCallbackRelay | undefined {
-  if (relay === undefined) return undefined;
-  if (!isObject(relay)) throw invalid('relay must be an object');
-  if (relay['subscribe'] !== undefined && !isFunction(relay['subscribe'])) {
-    throw invalid('relay.subscribe must be a function');
-  }
-  if (relay['eventSource'] !== undefined && (typeof relay['eventSource'] !== 'string' || relay['eventSource'] === '')) {
-    throw invalid('relay.eventSource must be a URL');
-  }
-  if (relay['withCredentials'] !== undefined && typeof relay['withCredentials'] !== 'boolean') {
-    throw invalid('relay.withCredentials must be a boolean');
-  }
-  return relay as JobCallbackRelay;
-}
-
-function checkEnvironment(environment: unknown): TrackerEnvironment {
-  if (environment === undefined) return defaultTrackerEnvironment();
-  if (
-    !isObject(environment) ||
-    !isFunction(environment['isHidden']) ||
-    !isFunction(environment['onVisibilityChange']) ||
-    !isFunction(environment['onOnline'])
-  ) {
-    throw invalid('environment must have isHidden, onVisibilityChange and onOnline functions');
-  }
-  if (environment['isOnline'] !== undefined && !isFunction(environment['isOnline'])) {
-    throw invalid('environment.isOnline must be a function');
-  }
-  if (environment['EventSource'] !== undefined && !isFunction(environment['EventSource'])) {
-    throw invalid('environment.EventSource must be a constructor');
-  }
-  return environment as unknown as TrackerEnvironment;
+function resolveJob(job: JobTrackerOptions['job']): Pick<TrackerSettings, 'jobId' | 'detail' | 'submitted'> {
+  parseOptions(z.object({ job: jobSchema(job) }), { job }, 'job tracker');
+  if (typeof job === 'string') return { jobId: job, detail: undefined, submitted: undefined };
+  if ('release' in job) return { jobId: job.job.JobId, detail: job.job, submitted: job };
+  return { jobId: job.JobId, detail: job, submitted: undefined };
 }
 
 /**
@@ -128,25 +125,16 @@ function checkEnvironment(environment: unknown): TrackerEnvironment {
  * bad option; nothing has been sent then.
  */
 export function resolveTrackerOptions(options: JobTrackerOptions): TrackerSettings {
-  if (!isObject(options)) throw invalid('expected an object');
-  const { client, timers, random, signal } = options;
-  if (!isFunction(client?.request)) throw invalid('client must be a ServiceClient');
-  const job = resolveJob(options.job);
-  const poll = resolvePollOptions(options.poll);
-  const relay = checkRelay(options.relay);
-  const environment = checkEnvironment(options.environment);
+  parseOptions(TrackerOptionsSchema, options, 'job tracker');
+  const { client, relay, timers, random, signal } = options;
+  const environment = options.environment ?? defaultTrackerEnvironment();
   if (relay?.eventSource !== undefined && !environment.EventSource) {
-    throw invalid('relay.eventSource needs an EventSource, and this environment has none');
+    throw optionsError('job tracker', 'relay.eventSource', 'needs an EventSource, and this environment has none');
   }
-  if (timers !== undefined && !(isFunction(timers?.setTimeout) && isFunction(timers.clearTimeout))) {
-    throw invalid('timers must have setTimeout and clearTimeout functions');
-  }
-  if (random !== undefined && !isFunction(random)) throw invalid('random must be a function');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
   return {
     client,
-    ...job,
-    poll,
+    ...resolveJob(options.job),
+    poll: resolvePollOptions(options.poll),
     relay,
     environment,
     timers: timers ?? defaultTrackerTimers(),

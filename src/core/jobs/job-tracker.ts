@@ -266,7 +266,8 @@ export class JobTracker {
     let outcome: Outcome;
     if (snapshot.status === JobState.Success) outcome = { snapshot };
     else if (snapshot.status === JobState.Cancel) outcome = { error: cancelledError(this.jobId) };
-    else outcome = { error: snapshot.error ?? (snapshot.detail ? jobFailedError(snapshot.detail) : cancelledError(this.jobId)) };
+    // A terminal snapshot always comes from a report, so it has its detail.
+    else outcome = { error: snapshot.error ?? jobFailedError(snapshot.detail!) };
     this.#end(outcome, { release: true, last: snapshot });
   }
 

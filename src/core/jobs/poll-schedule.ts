@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { MAX_DELAY_MS } from '../transport/delay.js';
-import { validate } from '../protocol/validation.js';
+import { parseOptions } from '../options.js';
 import type { JobPollOptions } from './job-types.js';
 
 /**
@@ -32,7 +32,8 @@ const delayMs = z.number().check(
   }),
 );
 
-const PollOptionsSchema = z.optional(
+/** Validates {@link JobPollOptions}. */
+export const PollOptionsSchema = z.optional(
   z.strictObject({
     delays: z.optional(z.array(delayMs).check(z.minLength(1, { error: 'must hold at least one delay' }))),
     jitter: z.optional(
@@ -52,11 +53,7 @@ const PollOptionsSchema = z.optional(
  * @throws {TranscoderError} `invalid-options` (phase `options`) naming the bad fields.
  */
 export function resolvePollOptions(options: JobPollOptions | undefined): PollSettings {
-  const checked = validate(PollOptionsSchema, options, {
-    code: 'invalid-options',
-    phase: 'options',
-    subject: 'Job poll options',
-  });
+  const checked = parseOptions(PollOptionsSchema, options, 'job poll');
   return Object.freeze({
     delays: Object.freeze([...(checked?.delays ?? DEFAULT_POLL_DELAYS)]),
     jitter: checked?.jitter ?? DEFAULT_POLL_JITTER,

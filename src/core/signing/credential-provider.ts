@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { TranscoderError } from '../errors.js';
+import { callable, milliseconds, parseOptions, wholeNumber, withMethods } from '../options.js';
 import { CLOCK_SKEW_THRESHOLD_MS, SkewCorrectedClock, unixSeconds, type Clock } from '../transport/clock.js';
 import {
   createAuthorizationWithSignKey,
@@ -46,27 +47,16 @@ export interface CredentialProviderOptions {
 }
 
 /** Validates {@link CredentialProviderOptions}. */
-export const CredentialProviderOptionsSchema = z.object({
-  getAuthorization: z.custom<GetAuthorization>((value) => typeof value === 'function'),
-  clock: z.optional(
-    z.custom<Clock>(
-      (value) =>
-        typeof (value as Clock | null)?.now === 'function' && typeof (value as Clock | null)?.observe === 'function',
-    ),
-  ),
+const CredentialProviderOptionsSchema = z.object({
+  getAuthorization: callable<GetAuthorization>(),
+  clock: z.optional(withMethods<Clock>(['now', 'observe'], 'must be a Clock, with now() and observe()')),
   // The ceiling is what setTimeout can wait.
-  timeout: z.optional(z.number().check(z.positive(), z.lte(2_147_483_647))),
-  refreshAhead: z.optional(z.int().check(z.gte(0))),
-  signatureLifetime: z.optional(z.int().check(z.gte(60))),
+  timeout: z.optional(milliseconds(1)),
+  refreshAhead: z.optional(wholeNumber(0, Number.MAX_SAFE_INTEGER, 'must be a whole number of seconds, 0 or more')),
+  signatureLifetime: z.optional(
+    wholeNumber(60, Number.MAX_SAFE_INTEGER, 'must be a whole number of seconds, 60 or more'),
+  ),
 });
-
-const EXPECTED: Record<string, string> = {
-  getAuthorization: 'a function',
-  clock: 'a Clock, with now() and observe()',
-  timeout: 'a positive number of milliseconds, at most 2147483647',
-  refreshAhead: 'a whole number of seconds, 0 or more',
-  signatureLifetime: 'a whole number of seconds, 60 or more',
-};
 
 /**
  * How far back a local signature's window starts: the service rejects a window that starts in its future, and a
@@ -98,17 +88,6 @@ function signedWith(signed: SignedAuthorization, credentials: NormalizedCredenti
 
 const isShareable = (result: NormalizedAuthorization): result is NormalizedCredentials =>
   result.kind === 'credentials' && result.scopeLimit !== true;
-
-function parseOptions(options: CredentialProviderOptions): z.infer<typeof CredentialProviderOptionsSchema> {
-  const result = CredentialProviderOptionsSchema.safeParse(options);
-  if (result.success) return result.data;
-  const field = String(result.error.issues[0]?.path[0] ?? '');
-  const message =
-    field in EXPECTED
-      ? `Invalid CredentialProvider options: "${field}" should be ${EXPECTED[field]}`
-      : 'Invalid CredentialProvider options: expected an object with "getAuthorization"';
-  throw new TranscoderError(message, { code: 'invalid-options', phase: 'options', cause: result.error });
-}
 
 /**
  * Signs every request of the widget through the host's `getAuthorization`, implementing {@link Authorizer}.
@@ -156,7 +135,7 @@ export class CredentialProvider implements Authorizer {
 
   /** @throws {TranscoderError} `invalid-options` when an option is invalid. */
   constructor(options: CredentialProviderOptions) {
-    const parsed = parseOptions(options);
+    const parsed = parseOptions(CredentialProviderOptionsSchema, options, 'CredentialProvider');
     this.#getAuthorization = parsed.getAuthorization;
     this.#clock = parsed.clock ?? new SkewCorrectedClock();
     this.#timeout = parsed.timeout ?? 15_000;

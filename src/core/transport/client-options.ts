@@ -108,7 +108,8 @@ export function resolveClientOptions(options: ServiceClientOptions): ClientSetti
   }
   const own = parsed.clock ?? undefined;
   const authorizer =
-    parsed.authorizer ?? new CredentialProvider({ getAuthorization: getAuthorization!, ...(own ? { clock: own } : {}) });
+    parsed.authorizer ??
+    new CredentialProvider({ getAuthorization: getAuthorization!, ...(own ? { clock: own } : {}) });
   const authorizers = authorizer.clock ?? undefined;
   if (own !== undefined && authorizers !== undefined && own !== authorizers) {
     // Two clocks would let a skew correction miss the signer: the retry would be signed with the same wrong time.

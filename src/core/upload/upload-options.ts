@@ -1,4 +1,5 @@
-import { TranscoderError } from '../errors.js';
+import * as z from 'zod/mini';
+import { abortSignal, checked, hasMethods, optionsError, parseOptions, wholeNumber, withMethods } from '../options.js';
 import type { ServiceClient } from '../transport/service-client.js';
 import { createCrc64Hasher, type Crc64Hasher } from './crc64-hasher.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './part-plan.js';
@@ -80,28 +81,67 @@ export interface UploadSettings {
 /** The store of uploads given none: one per page, so that its uploads know which records the others are using. */
 let sharedStore: ResumeStore | undefined;
 
-function invalid(message: string): TranscoderError {
-  return new TranscoderError(`Invalid upload options: ${message}`, { code: 'invalid-options', phase: 'options' });
-}
-
-const isWhole = (value: unknown, min: number, max: number): value is number =>
-  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
-
 /** Header names a caller may not set: the client owns them, or they describe one request rather than the object. */
 const RESERVED_HEADERS = new Set(['authorization', 'host', 'content-length', 'content-md5', 'x-cos-security-token']);
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** Validates {@link MultipartUploadOptions}. */
+const UploadOptionsSchema = z.object({
+  client: withMethods<ServiceClient>(['request'], 'must be a ServiceClient'),
+  file: checked<Blob>((value) => typeof Blob !== 'undefined' && value instanceof Blob, 'must be a File or a Blob'),
+  key: checked<string>(
+    (value) => typeof value === 'string' && value !== '' && !value.startsWith('/'),
+    'must be a non-empty object key without a leading "/"',
+  ).check(
+    z.refine((key) => new TextEncoder().encode(key).length <= MAX_KEY_BYTES, {
+      error: `must be at most ${MAX_KEY_BYTES} bytes`,
+    }),
+  ),
+  contentType: z.optional(
+    checked<string>((value) => typeof value === 'string' && value !== '', 'must be a non-empty string'),
+  ),
+  headers: z.optional(z.record(z.string(), z.unknown())),
+  partSize: z.optional(
+    wholeNumber(
+      MIN_PART_SIZE,
+      MAX_PART_SIZE,
+      `must be a whole number of bytes from ${MIN_PART_SIZE} to ${MAX_PART_SIZE}`,
+    ),
+  ),
+  concurrency: z.optional(wholeNumber(1, 16)),
+  multipartThreshold: z.optional(
+    wholeNumber(
+      MIN_PART_SIZE,
+      Number.MAX_SAFE_INTEGER,
+      `must be a whole number of bytes, at least ${MIN_PART_SIZE}`,
+    ),
+  ),
+  storage: z.optional(
+    checked<ResumeStore | false>(
+      (value) => value === false || hasMethods(value, ['get', 'set', 'delete']),
+      'must be a ResumeStore (get, set, delete) or false',
+    ),
+  ),
+  resumeTtl: z.optional(wholeNumber(0, Number.MAX_SAFE_INTEGER, 'must be milliseconds, 0 or more')),
+  verify: z.optional(z.boolean()),
+  hasher: z.optional(withMethods<Crc64Hasher>(['hash'], 'must be a Crc64Hasher')),
+  progressInterval: z.optional(wholeNumber(0, 60_000, 'must be milliseconds from 0 to 60000')),
+  signal: z.optional(abortSignal),
+});
 
 function objectHeaders(options: MultipartUploadOptions): Record<string, string> {
   const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(lower)) throw invalid(`"${name}" is not a header name`);
-    if (RESERVED_HEADERS.has(lower)) throw invalid(`the "${lower}" header is set by the upload itself`);
-    if (typeof value !== 'string') throw invalid(`the "${lower}" header must be a string`);
+    const path = `headers.${name}`;
+    if (!HEADER_NAME.test(lower)) throw optionsError('upload', path, 'is not a header name');
+    if (RESERVED_HEADERS.has(lower)) throw optionsError('upload', path, `("${lower}") is set by the upload itself`);
+    if (typeof value !== 'string') throw optionsError('upload', path, 'must be a string');
     headers[lower] = value;
   }
-  const contentType = options.contentType ?? headers['content-type'] ?? (options.file.type || 'application/octet-stream');
-  if (typeof contentType !== 'string' || contentType === '') throw invalid('contentType must be a non-empty string');
-  headers['content-type'] = contentType;
+  headers['content-type'] =
+    options.contentType ?? headers['content-type'] ?? (options.file.type || 'application/octet-stream');
   return headers;
 }
 
@@ -110,48 +150,22 @@ function objectHeaders(options: MultipartUploadOptions): Record<string, string> 
  * first bad option; nothing has been sent then.
  */
 export function resolveUploadOptions(options: MultipartUploadOptions): UploadSettings {
-  if (options === null || typeof options !== 'object') throw invalid('expected an object');
-  const { client, file, key } = options;
-  if (typeof client?.request !== 'function') throw invalid('client must be a ServiceClient');
-  if (typeof Blob === 'undefined' || !(file instanceof Blob)) throw invalid('file must be a File or a Blob');
-  if (typeof key !== 'string' || key === '' || key.startsWith('/')) {
-    throw invalid('key must be a non-empty object key without a leading "/"');
-  }
-  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) throw invalid(`key must be at most ${MAX_KEY_BYTES} bytes`);
-  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-  if (!isWhole(partSize, MIN_PART_SIZE, MAX_PART_SIZE)) {
-    throw invalid(`partSize must be a whole number of bytes from ${MIN_PART_SIZE} to ${MAX_PART_SIZE}`);
-  }
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!isWhole(concurrency, 1, 16)) throw invalid('concurrency must be a whole number from 1 to 16');
-  const multipartThreshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
-  if (!isWhole(multipartThreshold, MIN_PART_SIZE, Number.MAX_SAFE_INTEGER)) {
-    throw invalid(`multipartThreshold must be a whole number of bytes, at least ${MIN_PART_SIZE}`);
-  }
-  const resumeTtl = options.resumeTtl ?? DEFAULT_RESUME_TTL_MS;
-  if (!isWhole(resumeTtl, 0, Number.MAX_SAFE_INTEGER)) throw invalid('resumeTtl must be milliseconds, 0 or more');
-  const progressInterval = options.progressInterval ?? 50;
-  if (!isWhole(progressInterval, 0, 60_000)) throw invalid('progressInterval must be milliseconds from 0 to 60000');
-  const { storage, hasher, signal } = options;
-  if (storage !== undefined && storage !== false && typeof storage?.get !== 'function') {
-    throw invalid('storage must be a ResumeStore (get, set, delete) or false');
-  }
-  if (hasher !== undefined && typeof hasher?.hash !== 'function') throw invalid('hasher must be a Crc64Hasher');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid('signal must be an AbortSignal');
-  const verify = options.verify ?? true;
+  const parsed = parseOptions(UploadOptionsSchema, options, 'upload');
+  const { client, file, key, storage, hasher, signal } = parsed;
+  const verify = parsed.verify ?? true;
   return {
     client,
     file,
     key,
     headers: objectHeaders(options),
-    partSize,
-    concurrency,
-    multipartThreshold,
+    partSize: parsed.partSize ?? DEFAULT_PART_SIZE,
+    concurrency: parsed.concurrency ?? DEFAULT_CONCURRENCY,
+    multipartThreshold: parsed.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
     storage: storage === false ? undefined : (storage ?? (sharedStore ??= defaultResumeStore())),
-    resumeTtl,
+    resumeTtl: parsed.resumeTtl ?? DEFAULT_RESUME_TTL_MS,
     hasher: verify ? (hasher ?? createCrc64Hasher()) : undefined,
     ownsHasher: verify && hasher === undefined,
-    progressInterval,
+    progressInterval: parsed.progressInterval ?? 50,
     signal,
   };
 }

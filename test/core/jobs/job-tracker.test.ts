@@ -15,20 +15,26 @@ const pageOf = () => ({ isHidden: () => false, onVisibilityChange: () => () => {
 describe('JobTracker', () => {
   describe('options', () => {
     const { client } = setup();
-    const invalid: [string, Partial<JobTrackerOptions>][] = [
-      ['a job id with a slash', { job: 'j1/../x' }],
-      ['a JobsDetail without a state', { job: { ...jobDetail('Running'), State: 'Done' as never } }],
-      ['a SubmittedJob without release', { job: { job: jobDetail('Submitted') } as never }],
-      ['invalid poll options', { poll: { jitter: -1 } }],
-      ['an event stream where there is no EventSource', { relay: { eventSource: '/events' } }],
-      ['a relay.subscribe that is not a function', { relay: { subscribe: 'x' as never } }],
-      ['timers without clearTimeout', { timers: { setTimeout: () => 0 } as never }],
-      ['an environment whose isOnline is not a function', { environment: { ...pageOf(), isOnline: true } as never }],
+    const invalid: [string, Partial<JobTrackerOptions>, string][] = [
+      ['a job id with a slash', { job: 'j1/../x' }, 'job must be a job id'],
+      ['a JobsDetail without a state', { job: { ...jobDetail('Running'), State: 'Done' as never } }, 'job.State'],
+      ['a SubmittedJob without release', { job: { job: jobDetail('Submitted') } as never }, 'job.release'],
+      ['invalid poll options', { poll: { jitter: -1 } }, 'poll.jitter'],
+      ['an event stream where there is no EventSource', { relay: { eventSource: '/events' } }, 'relay.eventSource'],
+      ['a relay.subscribe that is not a function', { relay: { subscribe: 'x' as never } }, 'relay.subscribe'],
+      ['timers without clearTimeout', { timers: { setTimeout: () => 0 } as never }, 'timers'],
+      [
+        'an environment whose isOnline is not a function',
+        { environment: { ...pageOf(), isOnline: true } as never },
+        'environment.isOnline',
+      ],
+      ['no client', { client: undefined as never }, 'client must be a ServiceClient'],
     ];
-    for (const [name, options] of invalid) {
-      it(`should refuse ${name} with invalid-options`, () => {
+    for (const [name, options, named] of invalid) {
+      it(`should refuse ${name} with invalid-options naming ${named}`, () => {
         const error = thrown(() => new JobTracker({ client, job: JOB_ID, environment: pageOf(), ...options }));
         expect([error.code, error.phase]).to.deep.equal(['invalid-options', 'options']);
+        expect(error.message).to.contain(named);
       });
     }
 

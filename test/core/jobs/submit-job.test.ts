@@ -77,6 +77,7 @@ describe('submitJob', () => {
     const { transport, outcome } = startSubmit(transcodeRequest(), { lookup: { attempts: 0 } });
     const { error } = await outcome;
     expect([error?.code, transport.requests.length]).to.deep.equal(['invalid-options', 0]);
+    expect(error?.message).to.contain('attempts must be an integer from 1 to 20');
   });
 
   it('should find the job of a lost answer through the list API instead of submitting again', async () => {

@@ -38,18 +38,18 @@ describe('CredentialProvider', () => {
         error = e;
       }
       expect(isTranscoderError(error) && error.code).to.equal('invalid-options');
-      expect((error as Error).message).to.include('"getAuthorization" should be a function');
+      expect((error as Error).message).to.include('Invalid CredentialProvider options: getAuthorization must be a function');
     });
 
     it('should name an invalid timeout', () => {
       expect(() => new CredentialProvider({ getAuthorization: () => '', timeout: -1 })).to.throw(
-        '"timeout" should be a positive number of milliseconds',
+        'timeout must be milliseconds from 1 to 2147483647',
       );
     });
 
     it('should reject a signatureLifetime under 60 seconds', () => {
       expect(() => new CredentialProvider({ getAuthorization: () => '', signatureLifetime: 10 })).to.throw(
-        '"signatureLifetime" should be a whole number of seconds, 60 or more',
+        'signatureLifetime must be a whole number of seconds, 60 or more',
       );
     });
   });

@@ -294,7 +294,11 @@ describe('ServiceClient', () => {
       ['a bad retry policy', { retry: { jitter: 2 } }, 'retry.jitter must be between 0 and 1'],
       ['neither authorizer nor getAuthorization', { authorizer: undefined }, 'authorizer or getAuthorization'],
       ['both authorizer and getAuthorization', { getAuthorization: () => ({}) }, 'authorizer or getAuthorization'],
-      ['a getAuthorization that is not a function', { authorizer: undefined, getAuthorization: 'x' }, 'getAuthorization must be a function'],
+      [
+        'a getAuthorization that is not a function',
+        { authorizer: undefined, getAuthorization: 'x' },
+        'getAuthorization must be a function',
+      ],
     ];
     for (const [name, change, named] of invalid) {
       it(`should reject ${name} with invalid-options naming the option`, () => {
