@@ -25,6 +25,9 @@ const library: UserConfig['build'] = {
       'core/index': resolve(root, 'src/core/index.ts'),
       'emulator/index': resolve(root, 'src/emulator/index.ts'),
       'emulator/cli': resolve(root, 'src/emulator/cli.ts'),
+      // JSX / template types for React 19 and Vue 3 (`cos-transcoder/react`, `cos-transcoder/vue`).
+      'frameworks/react': resolve(root, 'src/frameworks/react.ts'),
+      'frameworks/vue': resolve(root, 'src/frameworks/vue.ts'),
     },
     formats: ['es'],
   },
