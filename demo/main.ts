@@ -2,14 +2,10 @@
 // them: the markup shown under each card, the sample-video buttons, and chaining the extraction to a finished
 // transcode. Nothing here is needed for the widgets to work.
 
-/** What this page uses of `<cos-transcoder>`. */
-interface Widget extends HTMLElement {
-  selectFile(file: File): void;
-  start(): Promise<unknown>;
-}
+import type { CosTranscoder } from '../src/index.js';
 
 /** The page's widgets by id. */
-const widget = (id: string) => document.getElementById(id) as Widget | null;
+const widget = (id: string) => document.getElementById(id) as CosTranscoder | null;
 
 /** The element's markup as written in the page, one attribute a line (read before the element renders). */
 function markupOf(element: Element): string {
@@ -49,7 +45,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-sample-
 const extraction = widget('extract-job');
 for (const id of ['with-sts', 'with-sign']) {
   widget(id)?.addEventListener('cos-job-complete', (event) => {
-    const output = (event as CustomEvent<{ outputs: Array<{ key: string }> }>).detail.outputs[0];
+    const output = event.detail.outputs[0];
     if (!extraction || !output) return;
     extraction.setAttribute('file-key', output.key);
     void extraction.start();
