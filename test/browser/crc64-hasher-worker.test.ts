@@ -1,27 +1,32 @@
 import { expect } from 'chai';
 import { Crc64, crc64, formatCrc64 } from '../../src/core/upload/crc64.js';
 import { createCrc64Hasher, type Crc64Hasher } from '../../src/core/upload/crc64-hasher.js';
-import type { Crc64Reply, Crc64Request } from '../../src/core/upload/crc64-worker.js';
+import { crc64WorkerUrl, type Crc64Reply, type Crc64Request } from '../../src/core/upload/crc64-worker.js';
 import { rejection } from '../helpers/expect-error.js';
+import { completeReply, crcOf, initiateReply, nextParts, partEtag, uploadSetup } from '../helpers/upload-setup.js';
 import { scripted } from './scripted-server.js';
 import { randomBytes } from '../helpers/random-bytes.js';
 
 const MiB = 1024 * 1024;
-const workerUrl = new URL('../../src/core/upload/crc64-worker.ts', import.meta.url);
+/** The worker's script, as the hasher starts it: a classic worker from a `blob:` URL. */
+const workerUrl = crc64WorkerUrl();
 
 
-/** Counts the `Crc64.update` calls made in this realm (the page), until `restore()`. */
-function countMainThreadUpdates(): { readonly calls: number; restore(): void } {
+/** Counts the `Crc64.update` calls made in this realm (the page), and their sizes, until `restore()`. */
+function countMainThreadUpdates(): { readonly calls: number; readonly sizes: number[]; restore(): void } {
   const update = Crc64.prototype.update;
   let calls = 0;
+  const sizes: number[] = [];
   Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
     calls += 1;
+    sizes.push(bytes.length);
     return update.call(this, bytes);
   };
   return {
     get calls() {
       return calls;
     },
+    sizes,
     restore() {
       Crc64.prototype.update = update;
     },
@@ -85,7 +90,7 @@ describe('createCrc64Hasher in a browser', () => {
     const hasher = hasherOf({
       createWorker: () => {
         started += 1;
-        return workerAt(workerUrl, { type: 'module' });
+        return workerAt(workerUrl);
       },
     });
     await hasher.hash(new Blob(['first']));
@@ -156,7 +161,7 @@ describe('createCrc64Hasher in a browser', () => {
     const sent: Crc64Request[] = [];
     const hasher = hasherOf({
       createWorker: () => {
-        const worker = workerAt(workerUrl, { type: 'module' });
+        const worker = workerAt(workerUrl);
         const post = worker.postMessage.bind(worker) as (message: unknown) => void;
         worker.postMessage = (message: Crc64Request) => {
           sent.push(message);
@@ -177,7 +182,7 @@ describe('createCrc64Hasher in a browser', () => {
 
 describe('crc64-worker', () => {
   it('should say it is ready once loaded', async () => {
-    const worker = workerAt(workerUrl, { type: 'module' });
+    const worker = workerAt(workerUrl);
     const first = await new Promise<unknown>((resolve) =>
       worker.addEventListener('message', (event) => resolve(event.data), { once: true }),
     );
@@ -186,7 +191,7 @@ describe('crc64-worker', () => {
   });
 
   it('should answer jobs in the order posted, with decimal CRCs', async () => {
-    const worker = workerAt(workerUrl, { type: 'module' });
+    const worker = workerAt(workerUrl);
     const parts = [3 * MiB, 10, 0].map((size, i) => randomBytes(size, 40 + i));
     const answered = replies(worker, parts.length);
     parts.forEach((part, i) => worker.postMessage({ id: 100 + i, blob: new Blob([part]) } satisfies Crc64Request));
@@ -194,7 +199,7 @@ describe('crc64-worker', () => {
   });
 
   it('should not answer a cancelled job, and go on with the next', async () => {
-    const worker = workerAt(workerUrl, { type: 'module' });
+    const worker = workerAt(workerUrl);
     const answered = replies(worker, 2);
     const post = (request: Crc64Request): void => worker.postMessage(request);
     post({ id: 1, blob: new Blob([randomBytes(16 * MiB, 3)]) });
@@ -207,5 +212,47 @@ describe('crc64-worker', () => {
       { id: 3, crc: '11051210869376104954' },
       { id: 4, crc: '0' },
     ]);
+  });
+});
+
+describe('MultipartUpload hashing in a browser', () => {
+  /**
+   * Uploads 3 parts of 1 MiB with `hasher` (the upload's own when undefined), the answers computed before it starts;
+   * `mainThreadUpdates` counts the part-sized CRC updates made on the main thread.
+   */
+  async function uploadWith(hasher: Crc64Hasher | undefined) {
+    const { transport, upload, data } = uploadSetup({ size: 3 * MiB, hasher });
+    const partCrcs = [0, 1, 2].map((i) => crcOf(data.subarray(i * MiB, (i + 1) * MiB)));
+    const complete = completeReply(data, 3);
+    counter = countMainThreadUpdates();
+    const done = upload.start();
+    (await transport.nextRequest()).respondWith(initiateReply());
+    for (const part of await nextParts(transport, 3)) {
+      const n = Number(part.query['partNumber']);
+      part.respondWith({ status: 200, headers: { etag: partEtag(n), 'x-cos-hash-crc64ecma': partCrcs[n - 1]! } });
+    }
+    (await transport.nextRequest()).respondWith(complete);
+    const result = await done;
+    counter.restore();
+    // The resume record's fingerprint samples 64 KiB at each end of the file on the main thread, by design; the
+    // parts' CRCs are 1 MiB each, and on the main thread they are read 1 MiB at a time.
+    const mainThreadUpdates = counter.sizes.filter((size) => size >= MiB).length;
+    return { result, mainThreadUpdates };
+  }
+
+  it("should compute every CRC in its worker, none on the main thread, and report hashing 'worker'", async () => {
+    const { result, mainThreadUpdates } = await uploadWith(undefined);
+    expect([result.hashing, result.verified, mainThreadUpdates]).to.deep.equal(['worker', true, 0]);
+  });
+
+  it("should report hashing 'main-thread' when the worker is refused (a CSP without blob:)", async () => {
+    const refused = hasherOf({
+      createWorker: () => {
+        throw new DOMException('Refused by the Content-Security-Policy', 'SecurityError');
+      },
+    });
+    const { result, mainThreadUpdates } = await uploadWith(refused);
+    expect([result.hashing, result.verified]).to.deep.equal(['main-thread', true]);
+    expect(mainThreadUpdates).to.be.greaterThan(0);
   });
 });

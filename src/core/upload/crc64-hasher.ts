@@ -1,7 +1,7 @@
 import { TranscoderError } from '../errors.js';
 import { abortError } from '../transport/delay.js';
 import { Crc64, parseCrc64 } from './crc64.js';
-import type { Crc64Reply, Crc64Request } from './crc64-worker.js';
+import { crc64WorkerUrl, type Crc64Reply, type Crc64Request } from './crc64-worker.js';
 
 /**
  * Computes CRC-64/XZ (the `x-cos-hash-crc64ecma` checksum) of Blob byte ranges.
@@ -12,8 +12,8 @@ import type { Crc64Reply, Crc64Request } from './crc64-worker.js';
  * the main thread only exchanges two small messages per part.
  *
  * Why a fallback: where there is no `Worker` (Node), where creating one is refused (a Content-Security-Policy
- * without `worker-src` for the script's origin, a script served from another origin) or where the worker fails to
- * load or crashes, the same CRC is computed on the main thread in 1 MiB slices, so a checksum is never missing.
+ * whose `worker-src` does not allow `blob:`) or where the worker fails to load or crashes, the same CRC is computed
+ * on the main thread in 1 MiB slices, so a checksum is never missing.
  */
 export interface Crc64Hasher {
   /**
@@ -40,9 +40,9 @@ export interface Crc64HasherOptions {
   /** Use a Worker when the platform has one. @default true */
   worker?: boolean;
   /**
-   * Creates the worker instead of the bundled `crc64-worker.js` module: for tests, and for pages whose
-   * Content-Security-Policy only allows workers from a URL of their own. Ignored when `worker` is `false`.
-   * @default a module worker from `./crc64-worker.js` next to this module
+   * Creates the worker instead of the built-in one: for tests, and for pages whose Content-Security-Policy only
+   * allows workers from a URL of their own (serve `crc64WorkerSource()` there). Ignored when `worker` is `false`.
+   * @default a classic worker from a `blob:` URL of the worker's script
    */
   createWorker?: () => Worker;
   /**
@@ -67,8 +67,8 @@ interface Job {
   reject(error: unknown): void;
 }
 
-/** The `new Worker(new URL(...), { type: 'module' })` form is the one Vite and other bundlers recognise and bundle. */
-const startWorker = (): Worker => new Worker(new URL('./crc64-worker.ts', import.meta.url), { type: 'module' });
+/** A classic worker from the script's Blob URL: no bundler needs to know about it (see `crc64-worker.ts`). */
+const startWorker = (): Worker => new Worker(crc64WorkerUrl());
 
 const readError = (cause: unknown): TranscoderError =>
   new TranscoderError('Could not read the file to compute its CRC-64; was it changed or removed?', {
@@ -245,7 +245,7 @@ class WorkerCrc64Hasher implements Crc64Hasher {
 }
 
 /**
- * Creates a {@link Crc64Hasher}. With `worker` left on and a platform that has `Worker`, one dedicated module worker
+ * Creates a {@link Crc64Hasher}. With `worker` left on and a platform that has `Worker`, one dedicated worker
  * is started on the first `hash()` and serves every later call, in the order called; otherwise, and permanently
  * after the worker fails, hashing runs on the main thread, reading 1 MiB at a time.
  *

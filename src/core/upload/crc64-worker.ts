@@ -2,13 +2,18 @@
  * The dedicated worker behind {@link createCrc64Hasher}: computes the CRC-64/XZ of Blobs posted to it, so that the
  * page's main thread (UI, progress, XHR callbacks) never runs the CRC loop.
  *
+ * The worker's script is not a file: it is the text of two self-contained functions ({@link crc64WorkerMain} and
+ * `defineCrc64`), served from a Blob URL ({@link crc64WorkerUrl}). So it loads the same from Vite, esbuild, webpack,
+ * Rollup or a plain ESM build on a CDN, none of which has to find, rewrite or emit a worker file. A page whose
+ * Content-Security-Policy refuses `blob:` workers gets the main-thread fallback of the hasher.
+ *
  * Protocol: the page posts {@link Crc64Request}s. A `{ id, blob }` job is answered by exactly one
  * {@link Crc64Reply} (`{ id, crc }` with the decimal CRC, or `{ id, error }`), unless a `{ cancel: id }` arrives
  * first: a cancelled job stops at its next chunk and is not answered. Jobs run one at a time, in the order received.
  *
  * @module
  */
-import { Crc64, formatCrc64 } from './crc64.js';
+import { defineCrc64, type Crc64 } from './crc64.js';
 
 /** Asks the worker to hash all of `blob` (a structured clone shares the bytes, it does not copy them). */
 export interface Crc64Job {
@@ -30,93 +35,111 @@ export type Crc64Request = Crc64Job | Crc64Cancel;
 /** The worker's answer to a {@link Crc64Job}: the CRC as an unsigned decimal string, or why reading failed. */
 export type Crc64Reply = { id: number; crc: string } | { id: number; error: string };
 
-/** The parts of `DedicatedWorkerGlobalScope` used here (the project compiles against the DOM library). */
-interface WorkerScope {
+/** The parts of `DedicatedWorkerGlobalScope` the worker uses (the project compiles against the DOM library). */
+export interface Crc64WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<Crc64Request>) => void): void;
   postMessage(message: Crc64Reply | { ready: true }): void;
 }
 
-const scope = globalThis as unknown as WorkerScope;
+/**
+ * The worker's program: answers the {@link Crc64Request}s `scope` receives. It refers to nothing outside its body
+ * but its arguments and the language's globals, because the worker's script is its text; `define` is
+ * `defineCrc64`, passed in the same way.
+ */
+export function crc64WorkerMain(scope: Crc64WorkerScope, define: () => new () => Crc64): void {
+  const Crc64Engine = define();
+  /** Jobs waiting their turn, oldest first. */
+  const queue: Crc64Job[] = [];
+  /** The job being hashed, if any, and whether it was cancelled meanwhile. */
+  let current: { id: number; cancelled: boolean } | undefined;
+  /** The buffer a BYOB reader fills again and again: the worker's memory stays flat whatever the part size. */
+  const CHUNK_BYTES = 1024 * 1024;
+  let scratch = new ArrayBuffer(CHUNK_BYTES);
+  /** Whether Blob streams here support BYOB readers; unknown (true) until one refuses. */
+  let byobSupported = true;
 
-/** Jobs waiting their turn, oldest first. */
-const queue: Crc64Job[] = [];
-/** The job being hashed, if any, and whether it was cancelled meanwhile. */
-let current: { id: number; cancelled: boolean } | undefined;
+  /**
+   * Reads `blob` through its stream into one reused 1 MiB buffer (a BYOB reader), or with the default reader where
+   * Blob streams do not support BYOB; `undefined` as soon as the job is cancelled. The default reader hands out a
+   * fresh chunk each time, which piles up as garbage faster than it is collected (about 180 MiB over a 1 GiB file).
+   */
+  async function hashBlob(blob: Blob, job: { cancelled: boolean }): Promise<string | undefined> {
+    const crc = new Crc64Engine();
+    const stream = blob.stream();
+    let byob: ReadableStreamBYOBReader | undefined;
+    try {
+      byob = byobSupported ? stream.getReader({ mode: 'byob' }) : undefined;
+    } catch {
+      byobSupported = false;
+    }
+    // A read that failed or was cancelled leaves the buffer transferred away (detached, 0 bytes long).
+    if (byob && scratch.byteLength === 0) scratch = new ArrayBuffer(CHUNK_BYTES);
+    const reader = byob ?? stream.getReader();
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        if (byob) {
+          chunk = await byob.read(new Uint8Array(scratch, 0, CHUNK_BYTES));
+          // The read transfers the buffer: keep the returned one for the next read.
+          scratch = chunk.value ? (chunk.value.buffer as ArrayBuffer) : new ArrayBuffer(CHUNK_BYTES);
+        } else {
+          chunk = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+        }
+        if (job.cancelled) {
+          await reader.cancel().catch(() => undefined);
+          return undefined;
+        }
+        // The header form: unsigned decimal (as `formatCrc64`, which the worker's text cannot import).
+        if (chunk.done) return BigInt.asUintN(64, crc.digest()).toString(10);
+        crc.update(chunk.value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
 
-/** The buffer a BYOB reader fills again and again: the worker's memory stays flat whatever the part size. */
-const CHUNK_BYTES = 1024 * 1024;
-let scratch = new ArrayBuffer(CHUNK_BYTES);
-/** Whether Blob streams here support BYOB readers; unknown (true) until one refuses. */
-let byobSupported = true;
+  /** Runs the queued jobs one after another: one chunk loop at a time gives the oldest part its CRC soonest. */
+  async function drain(): Promise<void> {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const running = { id: job.id, cancelled: false };
+      current = running;
+      try {
+        const crc = await hashBlob(job.blob, running);
+        if (crc !== undefined) scope.postMessage({ id: job.id, crc });
+      } catch (error) {
+        const said = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (!running.cancelled) scope.postMessage({ id: job.id, error: said });
+      }
+    }
+    current = undefined;
+  }
+
+  scope.addEventListener('message', (event) => {
+    const request = event.data;
+    if ('cancel' in request) {
+      if (current?.id === request.cancel) current.cancelled = true;
+      const index = queue.findIndex((job) => job.id === request.cancel);
+      if (index >= 0) queue.splice(index, 1);
+      return;
+    }
+    queue.push(request);
+    if (current === undefined) void drain();
+  });
+
+  // Tells the page the worker loaded: until then, the page is ready to fall back to hashing on its own thread.
+  scope.postMessage({ ready: true });
+}
+
+/** The worker's script: the two functions' text, then the call that starts it. */
+export const crc64WorkerSource = (): string => `(${String(crc64WorkerMain)})(self, ${String(defineCrc64)});\n`;
+
+let workerUrl: string | undefined;
 
 /**
- * Reads `blob` through its stream into one reused 1 MiB buffer (a BYOB reader), or with the default reader where
- * Blob streams do not support BYOB; returns `undefined` as soon as the job is cancelled. The default reader hands out
- * a fresh chunk each time, which piles up as garbage faster than it is collected (about 180 MiB over a 1 GiB file).
+ * A `blob:` URL of the worker's script (`new Worker(crc64WorkerUrl())`, a classic worker). Made once per page and
+ * kept: every worker of the page loads from it.
  */
-async function hashBlob(blob: Blob, job: { cancelled: boolean }): Promise<string | undefined> {
-  const crc = new Crc64();
-  const stream = blob.stream();
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = byobSupported ? stream.getReader({ mode: 'byob' }) : undefined;
-  } catch {
-    byobSupported = false;
-  }
-  // A read that failed or was cancelled leaves the buffer transferred away (detached, 0 bytes long).
-  if (byob && scratch.byteLength === 0) scratch = new ArrayBuffer(CHUNK_BYTES);
-  const reader = byob ?? stream.getReader();
-  try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      if (byob) {
-        chunk = await byob.read(new Uint8Array(scratch, 0, CHUNK_BYTES));
-        // The read transfers the buffer: keep the returned one for the next read.
-        scratch = chunk.value ? (chunk.value.buffer as ArrayBuffer) : new ArrayBuffer(CHUNK_BYTES);
-      } else {
-        chunk = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-      }
-      if (job.cancelled) {
-        await reader.cancel().catch(() => undefined);
-        return undefined;
-      }
-      if (chunk.done) return formatCrc64(crc.digest());
-      crc.update(chunk.value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
+export function crc64WorkerUrl(): string {
+  workerUrl ??= URL.createObjectURL(new Blob([crc64WorkerSource()], { type: 'text/javascript' }));
+  return workerUrl;
 }
-
-/** Runs the queued jobs one after another: one chunk loop at a time gives the oldest part its CRC soonest. */
-async function drain(): Promise<void> {
-  for (let job = queue.shift(); job; job = queue.shift()) {
-    const running = { id: job.id, cancelled: false };
-    current = running;
-    try {
-      const crc = await hashBlob(job.blob, running);
-      if (crc !== undefined) scope.postMessage({ id: job.id, crc });
-    } catch (error) {
-      if (!running.cancelled) scope.postMessage({ id: job.id, error: describe(error) });
-    }
-  }
-  current = undefined;
-}
-
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-
-scope.addEventListener('message', (event) => {
-  const request = event.data;
-  if ('cancel' in request) {
-    if (current?.id === request.cancel) current.cancelled = true;
-    const index = queue.findIndex((job) => job.id === request.cancel);
-    if (index >= 0) queue.splice(index, 1);
-    return;
-  }
-  queue.push(request);
-  if (current === undefined) void drain();
-});
-
-/** Tells the page the worker loaded: until then, the page is ready to fall back to hashing on its own thread. */
-scope.postMessage({ ready: true });

@@ -10,52 +10,125 @@
  * @module
  */
 
-/** The reflected CRC-64/XZ polynomial, as two 32-bit halves. */
-const POLY_HI = 0xc96c5795 | 0;
-const POLY_LO = 0xd7870f42 | 0;
-
 /** The reflected polynomial as a BigInt, for {@link crc64Combine}. */
 const POLY = 0xc96c5795d7870f42n;
 const MASK64 = 0xffffffffffffffffn;
 
+/** What {@link Crc64} computes with: feed bytes, read the CRC. */
+export interface Crc64 {
+  /** Feeds `bytes` (any length, including 0; any backing buffer) and returns `this` for chaining. */
+  update(bytes: Uint8Array): this;
+  /** The CRC of every byte fed so far, as an unsigned 64-bit BigInt. Does not reset; more updates may follow. */
+  digest(): bigint;
+}
+
 /**
- * Slicing-by-8 tables: entry `k * 256 + b` is the CRC register after feeding byte `b` followed by `k` zero bytes
- * into a zero register. Low and high 32-bit halves are kept in separate arrays of signed 32-bit integers (small
- * integers to the JIT, where unsigned values above 2^31 would be boxed). Built on first use.
+ * Defines the CRC-64/XZ engine class. It refers to nothing outside its own body (only to the language's globals),
+ * because the CRC worker is made from its text (`Function.prototype.toString`): the worker then loads from a Blob
+ * URL, with no bundler having to find and emit a worker file.
  */
-let tableLo: Int32Array | undefined;
-let tableHi: Int32Array | undefined;
+export function defineCrc64(): { new (): Crc64; readonly prototype: Crc64 } {
+  /** The reflected CRC-64/XZ polynomial, as two 32-bit halves. */
+  const POLY_HI = 0xc96c5795 | 0;
+  const POLY_LO = 0xd7870f42 | 0;
 
-/** Whether the platform stores a 32-bit word low byte first (every current browser and Node target does). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  /**
+   * Slicing-by-8 tables: entry `k * 256 + b` is the CRC register after feeding byte `b` followed by `k` zero bytes
+   * into a zero register. Low and high 32-bit halves are kept in separate arrays of signed 32-bit integers (small
+   * integers to the JIT, where unsigned values above 2^31 would be boxed). Built on first use.
+   */
+  let tableLo: Int32Array | undefined;
+  let tableHi: Int32Array | undefined;
 
-function buildTables(): [Int32Array, Int32Array] {
-  const lo = new Int32Array(8 * 256);
-  const hi = new Int32Array(8 * 256);
-  for (let b = 0; b < 256; b += 1) {
-    let l = b;
-    let h = 0;
-    for (let bit = 0; bit < 8; bit += 1) {
-      const carry = l & 1;
-      l = (l >>> 1) | (h << 31);
-      h >>>= 1;
-      if (carry) {
-        l ^= POLY_LO;
-        h ^= POLY_HI;
+  /** Whether the platform stores a 32-bit word low byte first (every current browser and Node target does). */
+  const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+  function buildTables(): [Int32Array, Int32Array] {
+    const lo = new Int32Array(8 * 256);
+    const hi = new Int32Array(8 * 256);
+    for (let b = 0; b < 256; b += 1) {
+      let l = b;
+      let h = 0;
+      for (let bit = 0; bit < 8; bit += 1) {
+        const carry = l & 1;
+        l = (l >>> 1) | (h << 31);
+        h >>>= 1;
+        if (carry) {
+          l ^= POLY_LO;
+          h ^= POLY_HI;
+        }
+      }
+      lo[b] = l;
+      hi[b] = h;
+    }
+    for (let k = 1; k < 8; k += 1) {
+      for (let b = 0; b < 256; b += 1) {
+        const l = lo[(k - 1) * 256 + b]!;
+        const h = hi[(k - 1) * 256 + b]!;
+        lo[k * 256 + b] = lo[l & 0xff]! ^ ((l >>> 8) | (h << 24));
+        hi[k * 256 + b] = hi[l & 0xff]! ^ (h >>> 8);
       }
     }
-    lo[b] = l;
-    hi[b] = h;
+    return [lo, hi];
   }
-  for (let k = 1; k < 8; k += 1) {
-    for (let b = 0; b < 256; b += 1) {
-      const l = lo[(k - 1) * 256 + b]!;
-      const h = hi[(k - 1) * 256 + b]!;
-      lo[k * 256 + b] = lo[l & 0xff]! ^ ((l >>> 8) | (h << 24));
-      hi[k * 256 + b] = hi[l & 0xff]! ^ (h >>> 8);
+
+  class Crc64Engine {
+    /** Low 32 bits of the (non-inverted) CRC register. */
+    private lo = -1;
+    /** High 32 bits of the (non-inverted) CRC register. */
+    private hi = -1;
+
+    /** Feeds `bytes` (any length, including 0; any backing buffer) and returns `this` for chaining. */
+    update(bytes: Uint8Array): this {
+      if (!tableLo || !tableHi) [tableLo, tableHi] = buildTables();
+      const tl = tableLo;
+      const th = tableHi;
+      let l = this.lo;
+      let h = this.hi;
+      const n = bytes.length;
+      let i = 0;
+      // Bytes one at a time up to a 4-byte boundary, so that the bulk can be read as aligned 32-bit words.
+      const head = LITTLE_ENDIAN ? Math.min(n, (4 - (bytes.byteOffset & 3)) & 3) : n;
+      for (; i < head; i += 1) {
+        const idx = (l ^ bytes[i]!) & 0xff;
+        l = tl[idx]! ^ ((l >>> 8) | (h << 24));
+        h = th[idx]! ^ (h >>> 8);
+      }
+      const words = (n - i) >>> 3 << 1;
+      if (words > 0) {
+        const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+        for (let j = 0; j < words; j += 2) {
+          const a = l ^ w[j]!;
+          const b = h ^ w[j + 1]!;
+          const i7 = 1792 + (a & 0xff);
+          const i6 = 1536 + ((a >>> 8) & 0xff);
+          const i5 = 1280 + ((a >>> 16) & 0xff);
+          const i4 = 1024 + (a >>> 24);
+          const i3 = 768 + (b & 0xff);
+          const i2 = 512 + ((b >>> 8) & 0xff);
+          const i1 = 256 + ((b >>> 16) & 0xff);
+          const i0 = b >>> 24;
+          l = tl[i7]! ^ tl[i6]! ^ tl[i5]! ^ tl[i4]! ^ tl[i3]! ^ tl[i2]! ^ tl[i1]! ^ tl[i0]!;
+          h = th[i7]! ^ th[i6]! ^ th[i5]! ^ th[i4]! ^ th[i3]! ^ th[i2]! ^ th[i1]! ^ th[i0]!;
+        }
+        i += words << 2;
+      }
+      for (; i < n; i += 1) {
+        const idx = (l ^ bytes[i]!) & 0xff;
+        l = tl[idx]! ^ ((l >>> 8) | (h << 24));
+        h = th[idx]! ^ (h >>> 8);
+      }
+      this.lo = l;
+      this.hi = h;
+      return this;
+    }
+
+    /** The CRC of every byte fed so far, as an unsigned 64-bit BigInt. Does not reset; more updates may follow. */
+    digest(): bigint {
+      return (BigInt(~this.hi >>> 0) << 32n) | BigInt(~this.lo >>> 0);
     }
   }
-  return [lo, hi];
+  return Crc64Engine;
 }
 
 /**
@@ -67,62 +140,7 @@ function buildTables(): [Int32Array, Int32Array] {
  * formatCrc64(crc); // '11051210869376104954'
  * ```
  */
-export class Crc64 {
-  /** Low 32 bits of the (non-inverted) CRC register. */
-  private lo = -1;
-  /** High 32 bits of the (non-inverted) CRC register. */
-  private hi = -1;
-
-  /** Feeds `bytes` (any length, including 0; any backing buffer) and returns `this` for chaining. */
-  update(bytes: Uint8Array): this {
-    if (!tableLo || !tableHi) [tableLo, tableHi] = buildTables();
-    const tl = tableLo;
-    const th = tableHi;
-    let l = this.lo;
-    let h = this.hi;
-    const n = bytes.length;
-    let i = 0;
-    // Bytes one at a time up to a 4-byte boundary, so that the bulk can be read as aligned 32-bit words.
-    const head = LITTLE_ENDIAN ? Math.min(n, (4 - (bytes.byteOffset & 3)) & 3) : n;
-    for (; i < head; i += 1) {
-      const idx = (l ^ bytes[i]!) & 0xff;
-      l = tl[idx]! ^ ((l >>> 8) | (h << 24));
-      h = th[idx]! ^ (h >>> 8);
-    }
-    const words = (n - i) >>> 3 << 1;
-    if (words > 0) {
-      const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
-      for (let j = 0; j < words; j += 2) {
-        const a = l ^ w[j]!;
-        const b = h ^ w[j + 1]!;
-        const i7 = 1792 + (a & 0xff);
-        const i6 = 1536 + ((a >>> 8) & 0xff);
-        const i5 = 1280 + ((a >>> 16) & 0xff);
-        const i4 = 1024 + (a >>> 24);
-        const i3 = 768 + (b & 0xff);
-        const i2 = 512 + ((b >>> 8) & 0xff);
-        const i1 = 256 + ((b >>> 16) & 0xff);
-        const i0 = b >>> 24;
-        l = tl[i7]! ^ tl[i6]! ^ tl[i5]! ^ tl[i4]! ^ tl[i3]! ^ tl[i2]! ^ tl[i1]! ^ tl[i0]!;
-        h = th[i7]! ^ th[i6]! ^ th[i5]! ^ th[i4]! ^ th[i3]! ^ th[i2]! ^ th[i1]! ^ th[i0]!;
-      }
-      i += words << 2;
-    }
-    for (; i < n; i += 1) {
-      const idx = (l ^ bytes[i]!) & 0xff;
-      l = tl[idx]! ^ ((l >>> 8) | (h << 24));
-      h = th[idx]! ^ (h >>> 8);
-    }
-    this.lo = l;
-    this.hi = h;
-    return this;
-  }
-
-  /** The CRC of every byte fed so far, as an unsigned 64-bit BigInt. Does not reset; more updates may follow. */
-  digest(): bigint {
-    return (BigInt(~this.hi >>> 0) << 32n) | BigInt(~this.lo >>> 0);
-  }
-}
+export const Crc64 = defineCrc64();
 
 /** CRC-64/XZ of `bytes` in one call; see {@link Crc64}. */
 export function crc64(bytes: Uint8Array): bigint {

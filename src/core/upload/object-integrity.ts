@@ -89,6 +89,8 @@ export function verifiedResult(
     etag: made.etag,
     ...(local === undefined ? {} : { crc64: formatCrc64(local) }),
     verified,
+    // The hasher is still open here (an upload closes the one it made after this): it says where it ran.
+    hashing: local === undefined ? 'off' : settings.hasher?.offMainThread ? 'worker' : 'main-thread',
     multipart: made.uploadId !== undefined,
     ...(made.uploadId === undefined ? {} : { uploadId: made.uploadId }),
     resumedParts: made.resumedParts,

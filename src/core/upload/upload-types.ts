@@ -49,6 +49,12 @@ export interface UploadResult {
    * (a mismatch is an error). `false` when `verify` is off or the header was not readable (CORS `ExposeHeader`).
    */
   verified: boolean;
+  /**
+   * Where the CRC-64 was computed: `worker` (off the main thread), `main-thread` (no `Worker`, as in Node, or the
+   * worker was refused, for example by a Content-Security-Policy without `blob:` in `worker-src`, or failed), or
+   * `off` when `verify` is off.
+   */
+  hashing: 'worker' | 'main-thread' | 'off';
   /** Whether the file went up in parts. */
   multipart: boolean;
   /** The multipart upload's id. */

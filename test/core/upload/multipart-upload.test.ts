@@ -94,6 +94,7 @@ describe('MultipartUpload in parts', () => {
       etag: objectEtag(3),
       crc64: crcOf(data),
       verified: true,
+      hashing: 'main-thread',
       multipart: true,
       uploadId: UPLOAD_ID,
       resumedParts: 0,
