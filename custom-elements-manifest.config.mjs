@@ -27,7 +27,6 @@ function toPublishedPaths() {
 export default {
   globs: ['src/element/**/*.ts'],
   exclude: ['src/element/**/*.d.ts'],
-  outdir: '.',
   litelement: true,
   dependencies: false,
   // package.json names the manifest itself (`customElements`); the analyzer must not rewrite it on every build.
