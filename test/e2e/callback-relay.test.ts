@@ -6,11 +6,11 @@ import {
   buildTranscodeJobRequest,
   CredentialProvider,
   parseJobCallback,
-  parseJobsResponse,
   ServiceClient,
   XhrTransport,
   type CallbackFormat,
 } from '../../src/core/index.js';
+import { parseJobsResponse } from '../../src/core/protocol/ci-schemas.js';
 import { config } from './host-config.js';
 
 const client = new ServiceClient({

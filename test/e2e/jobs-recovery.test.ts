@@ -118,7 +118,7 @@ describe('submitJob under lost answers and page reloads (Chromium, emulator)', f
       const page = await reloadedPage();
       pages.push(page);
       const { client: pageClient, transport: pageTransport } = page.support.jobClient();
-      const records = new page.core.LocalStorageJobRecordStore({ prefix: storage });
+      const records = new page.records.LocalStorageJobRecordStore({ prefix: storage });
       const submit = () => page.core.submitJob(pageClient, request, { records });
       return { page, client: pageClient, transport: pageTransport, submit };
     };

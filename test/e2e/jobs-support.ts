@@ -274,6 +274,8 @@ export async function withFaults<T>(rules: FaultRule[], body: () => Promise<T>):
 /** A simulated reload: the core and this file loaded again in a realm of their own, over the same localStorage. */
 export interface ReloadedPage {
   core: typeof import('../../src/core/index.js');
+  /** The job record stores of that realm (not part of the public core: the default store is internal). */
+  records: typeof import('../../src/core/jobs/job-records.js');
   support: typeof import('./jobs-support.js');
   /** Removes the page. */
   close(): void;
@@ -292,12 +294,14 @@ export async function reloadedPage(): Promise<ReloadedPage> {
     if (!realm) throw new Error('The iframe has no window');
     // A function of the iframe's realm: what it imports is loaded in that realm's module map.
     const load = new realm.Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
-    const [core, support] = await Promise.all([
+    const [core, records, support] = await Promise.all([
       load(new URL('../../src/core/index.ts', import.meta.url).href),
+      load(new URL('../../src/core/jobs/job-records.ts', import.meta.url).href),
       load(import.meta.url),
     ]);
     return {
       core: core as ReloadedPage['core'],
+      records: records as ReloadedPage['records'],
       support: support as ReloadedPage['support'],
       close: () => frame.remove(),
     };

@@ -40,4 +40,24 @@ describe('architecture', () => {
     const text = readFileSync(join(root, 'src', 'core', 'index.ts'), 'utf8');
     expect(text).not.to.match(/export \*/);
   });
+
+  it('should export from src/core/index.ts only what a page uses: at most 95 names, each once', () => {
+    const text = readFileSync(join(root, 'src', 'core', 'index.ts'), 'utf8');
+    const names = [...text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)].flatMap((match) =>
+      match[1]!
+        .split(',')
+        .map((name) => name.replace(/^\s*type\s+/, '').split(/\s+as\s+/).pop()!.trim())
+        .filter((name) => name !== ''),
+    );
+    // Declarations exported in place would escape the count: the index only re-exports, by name.
+    expect(text).not.to.match(/^export\s+(?:const|let|function|class|interface|type\s+\w+\s*=)/m);
+    expect(names.length, names.join(', ')).to.be.within(1, 95);
+    expect(new Set(names).size).to.equal(names.length);
+  });
+
+  it('should keep schemas and parsers only the core uses out of src/core/index.ts', () => {
+    const text = readFileSync(join(root, 'src', 'core', 'index.ts'), 'utf8');
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    expect(code.match(/\b\w+Schema\b|\bparse(?!JobCallback\b)\w+/g) ?? []).to.deep.equal([]);
+  });
 });

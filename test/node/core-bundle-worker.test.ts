@@ -54,7 +54,8 @@ describe('the core bundled by esbuild, in Chromium', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await puppeteer.launch({ executablePath: CHROME, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const args = ['--no-sandbox', '--disable-gpu'];
+    browser = await puppeteer.launch({ executablePath: CHROME, headless: true, args });
   });
   after(async () => {
     await browser?.close();
