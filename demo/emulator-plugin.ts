@@ -1,6 +1,8 @@
 // `npm start` and `npm run preview`: Vite serves the demo page, and this plugin starts the local emulator beside it
 // with a demo bucket, prints its endpoints and keys, and mounts the example host backend (config, STS credentials,
 // server-side signing, callback relay) under /api/.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Connect, Plugin, PreviewServer, ViteDevServer } from 'vite';
 import { spawnEmulator, type EmulatorProcess } from './host/emulator-process.js';
 import { createHostMiddleware, type HostMiddleware } from './host/host-middleware.js';
@@ -32,6 +34,13 @@ export function emulatorPlugin(options: EmulatorPluginOptions = {}): Plugin {
   let emulator: EmulatorProcess | undefined;
   let host: HostMiddleware | undefined;
   let serverHost: string | undefined;
+
+  /** The page's markup names the default ports, as a reader would write it; other ports are filled in here. */
+  const withPorts = (html: string): string => {
+    const port = String(emulator?.endpoints.port ?? DEMO_EMULATOR_PORT);
+    const page = html.replaceAll(`localhost:${DEMO_EMULATOR_PORT}`, `localhost:${port}`);
+    return serverHost ? page.replaceAll(DEMO_SERVER_HOST, serverHost) : page;
+  };
 
   const mount = async (server: ViteDevServer | PreviewServer) => {
     const port = options.emulatorPort ?? process.env['COS_EMULATOR_PORT'] ?? DEMO_EMULATOR_PORT;
@@ -65,13 +74,18 @@ export function emulatorPlugin(options: EmulatorPluginOptions = {}): Plugin {
     name: 'cos-transcoder-emulator',
     apply: 'serve',
     configureServer: mount,
-    configurePreviewServer: mount,
-    // The page's markup names the default ports, as a reader would write it; other ports are filled in here.
-    transformIndexHtml(html) {
-      const port = String(emulator?.endpoints.port ?? DEMO_EMULATOR_PORT);
-      let page = html.replaceAll(`localhost:${DEMO_EMULATOR_PORT}`, `localhost:${port}`);
-      if (serverHost) page = page.replaceAll(DEMO_SERVER_HOST, serverHost);
-      return page;
+    transformIndexHtml: withPorts,
+    async configurePreviewServer(server) {
+      await mount(server);
+      // The built page, with the ports of this server and this emulator (static files skip transformIndexHtml).
+      const page = resolve(server.config.root, server.config.build.outDir, 'index.html');
+      server.middlewares.use((req, res, next) => {
+        if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/index.html')) return next();
+        readFile(page, 'utf8').then((html) => {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+          res.end(withPorts(html));
+        }, next);
+      });
     },
     async buildEnd() {
       // Open event streams would otherwise hold the server open.
