@@ -61,7 +61,7 @@ describe('CI jobs from submitJob to their end (Chromium, emulator)', function ()
     const running = snapshots.filter((snapshot) => snapshot.status === 'Running').map((s) => s.progress.percent);
     expect(running, 'Running progress').to.deep.equal([...running].sort((a, b) => a - b));
     expect(final).to.equal(snapshots[snapshots.length - 1]);
-    expect(final).to.include({ jobId: submitted.job.JobId, tag: 'Transcode', progress: 1 });
+    expect(final).to.deep.include({ jobId: submitted.job.JobId, tag: 'Transcode', progress: { percent: 1 } });
     const { outputs, mediaInfo, digitalWatermark, userData: echoed } = final.results;
     expect(outputs.map(({ bucket, region, key }) => ({ bucket, region, key }))).to.deep.equal([
       { bucket: config.bucket, region: config.region, key: `${input}.out.mp4` },
@@ -88,7 +88,7 @@ describe('CI jobs from submitJob to their end (Chromium, emulator)', function ()
     const final = await tracker.start();
 
     expectPolledSequence(snapshots, 'Success/poll');
-    expect(final).to.include({ tag: 'ExtractDigitalWatermark', state: 'Success' });
+    expect(final).to.include({ tag: 'ExtractDigitalWatermark', status: 'Success' });
     expect(final.results.extractedMessage).to.equal(message);
   });
 

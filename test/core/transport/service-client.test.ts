@@ -5,6 +5,7 @@ import { SkewCorrectedClock } from '../../../src/core/transport/clock.js';
 import { defaultTransport } from '../../../src/core/transport/client-options.js';
 import { FetchTransport } from '../../../src/core/transport/fetch-transport.js';
 import { ServiceClient } from '../../../src/core/transport/service-client.js';
+import { XhrTransport } from '../../../src/core/transport/xhr-transport.js';
 import { FakeAuthorizer, verifySignature } from '../../helpers/fake-authorizer.js';
 import { SERVER_ID, T0, serverSign } from '../../helpers/fake-get-authorization.js';
 import {
@@ -314,8 +315,9 @@ describe('ServiceClient', () => {
       });
     }
 
-    it('should default the transport: fetch where there is no XMLHttpRequest', () => {
-      expect(defaultTransport()).to.be.instanceOf(FetchTransport);
+    it('should default the transport: XHR where XMLHttpRequest exists (browsers), fetch elsewhere (Node)', () => {
+      const expected = typeof XMLHttpRequest === 'function' ? XhrTransport : FetchTransport;
+      expect(defaultTransport()).to.be.instanceOf(expected);
       expect(() => new ServiceClient({ ...valid, transport: undefined })).not.to.throw();
     });
 
