@@ -52,4 +52,13 @@ for (const id of ['with-sts', 'with-sign']) {
   });
 }
 
+// The widgets' language: their `lang` attribute (without one, they follow the page's, then the browser's).
+const languageButtons = document.querySelectorAll<HTMLButtonElement>('[data-lang]');
+for (const button of languageButtons) {
+  button.addEventListener('click', () => {
+    for (const element of document.querySelectorAll('cos-transcoder')) element.setAttribute('lang', button.dataset['lang']!);
+    for (const other of languageButtons) other.setAttribute('aria-pressed', String(other === button));
+  });
+}
+
 await import('../src/index.js');
