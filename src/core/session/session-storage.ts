@@ -9,10 +9,9 @@ import {
   DEFAULT_JOB_RECORD_TTL_MS,
   LocalStorageJobRecordStore,
   isFreshJobRecord,
-  type JobRecordStore,
 } from '../jobs/job-records.js';
 import { usableLocalStorage } from '../storage/local-storage-records.js';
-import { DEFAULT_RESUME_TTL_MS, LocalStorageResumeStore, type ResumeStore } from '../upload/resume-store.js';
+import { DEFAULT_RESUME_TTL_MS, LocalStorageResumeStore } from '../upload/resume-store.js';
 
 /** The storage key prefix of resume records: the engine's default, so that sessions and bare uploads share them. */
 const UPLOAD_PREFIX = 'cos-transcoder:upload:';
@@ -21,8 +20,8 @@ const JOB_PREFIX = 'cos-transcoder:job:';
 
 /** The two record stores of a session. */
 export interface SessionStores {
-  readonly uploads: ResumeStore;
-  readonly jobs: JobRecordStore;
+  readonly uploads: LocalStorageResumeStore;
+  readonly jobs: LocalStorageJobRecordStore;
 }
 
 /**
@@ -154,13 +153,13 @@ export function listSessions(options: ListSessionsOptions = {}): SessionRecordIn
   const stores = sessionStores(storage);
   const found: SessionRecordInfo[] = [];
   for (const id of recordIds(storage, UPLOAD_PREFIX)) {
-    const record = stores.uploads.get(id) as ReturnType<LocalStorageResumeStore['get']>;
+    const record = stores.uploads.get(id);
     if (!record || now - record.createdAt >= DEFAULT_RESUME_TTL_MS) continue;
     const { bucket, region, key, size, createdAt } = record;
     found.push({ kind: 'upload', bucket, region, key, size, createdAt });
   }
   for (const id of recordIds(storage, JOB_PREFIX)) {
-    const record = stores.jobs.get(id) as ReturnType<LocalStorageJobRecordStore['get']>;
+    const record = stores.jobs.get(id);
     if (!record || !isFreshJobRecord(record, now, DEFAULT_JOB_RECORD_TTL_MS)) continue;
     const { bucket, region, inputObject: key, tag, jobId, submittedAt: createdAt } = record;
     found.push({ kind: 'job', bucket, region, key, tag, createdAt, ...(jobId === undefined ? {} : { jobId }) });

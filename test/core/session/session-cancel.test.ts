@@ -10,11 +10,11 @@ import {
   jobReply,
   line,
   lines,
-  partReply,
   putReply,
   sessionSetup,
-  submitReply,
   until,
+  uploadAndSubmit,
+  failSecondPart,
 } from './session-setup.js';
 
 /** Whether `storage` holds a job record of the session's request. */
@@ -64,8 +64,7 @@ describe('TranscodeSession.cancel', () => {
   it('should cancel the job on the service while it is still Submitted', async () => {
     const { session, transport, storage, phases } = sessionSetup({ poll: { delays: [60_000], jitter: 0 } });
     const done = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await until(() => session.snapshot.phase === 'processing', 'processing');
     const cancelled = session.cancel();
     await expectRequest(transport, lines.cancel(), { status: 200 });
@@ -78,8 +77,7 @@ describe('TranscodeSession.cancel', () => {
   it('should stop following a running job (which the service runs on) and forget its record', async () => {
     const { session, transport, storage, phases } = sessionSetup({ poll: { delays: [1, 60_000], jitter: 0 } });
     const done = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Running'));
     await until(() => session.snapshot.job?.status === 'Running', 'Running');
     expect(hasJobRecord(storage)).to.equal(true);
@@ -93,8 +91,7 @@ describe('TranscodeSession.cancel', () => {
   it('should stop following when the service refuses to cancel a job that just started', async () => {
     const { session, transport, phases } = sessionSetup({ poll: { delays: [60_000], jitter: 0 } });
     const done = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await until(() => session.snapshot.phase === 'processing', 'processing');
     const cancelled = session.cancel();
     await expectRequest(transport, lines.cancel(), errorReply(400, 'InvalidParameter'));
@@ -106,9 +103,7 @@ describe('TranscodeSession.cancel', () => {
   it('should abort the upload left by a failed upload when cancelled from failed', async () => {
     const { session, transport, phases, snapshots } = sessionSetup({ size: 2 * MiB });
     const failed = rejection(session.start());
-    await expectRequest(transport, lines.initiate, initiateReply);
-    await expectRequest(transport, lines.part(1), partReply);
-    await expectRequest(transport, lines.part(2), errorReply(403, 'AccessDenied'));
+    await failSecondPart(transport);
     await failed;
     const cancelled = session.cancel();
     await expectRequest(transport, lines.abort, { status: 204 });
@@ -132,8 +127,7 @@ describe('TranscodeSession.cancel', () => {
   it('should change nothing once done', async () => {
     const { session, transport } = sessionSetup();
     const done = session.start();
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     await done;
     await session.cancel();

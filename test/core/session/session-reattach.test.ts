@@ -10,11 +10,9 @@ import {
   NOW,
   REGION,
   completeReply,
-  errorReply,
   expectLegalMoves,
   expectRequest,
   headReply,
-  initiateReply,
   jobReply,
   lines,
   listPartOneReply,
@@ -23,6 +21,8 @@ import {
   sessionSetup,
   submitReply,
   until,
+  uploadAndSubmit,
+  failSecondPart,
 } from './session-setup.js';
 
 /**
@@ -93,9 +93,7 @@ describe('TranscodeSession after a reload', () => {
   it('should resume the half-done upload of an earlier page from its record', async () => {
     const first = sessionSetup({ size: 2 * MiB });
     const failed = rejection(first.session.start());
-    await expectRequest(first.transport, lines.initiate, initiateReply);
-    await expectRequest(first.transport, lines.part(1), partReply);
-    await expectRequest(first.transport, lines.part(2), errorReply(403, 'AccessDenied'));
+    await failSecondPart(first.transport);
     await failed;
     const inFlight = listSessions({ storage: first.storage, now: NOW });
     expect(inFlight).to.deep.equal([
@@ -118,8 +116,7 @@ describe('TranscodeSession after a reload', () => {
   it('should list a submitted job until the session sees it end', async () => {
     const { session, transport, storage } = sessionSetup({ poll: { delays: [60_000], jitter: 0 } });
     const done = session.start();
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await until(() => session.snapshot.phase === 'processing', 'processing');
     const listed = listSessions({ storage, now: NOW });
     expect(listed).to.deep.equal([

@@ -9,22 +9,21 @@ import {
   expectLegalMoves,
   expectRequest,
   headReply,
-  initiateReply,
   jobReply,
   lines,
   partReply,
   putReply,
   sessionSetup,
   submitReply,
+  uploadAndSubmit,
+  failSecondPart,
 } from './session-setup.js';
 
 describe('TranscodeSession.retry', () => {
   it('should resume a failed multipart upload without sending its acknowledged parts again', async () => {
     const { session, transport, snapshots, phases } = sessionSetup({ size: 2 * MiB });
     const failed = rejection(session.start());
-    await expectRequest(transport, lines.initiate, initiateReply);
-    await expectRequest(transport, lines.part(1), partReply);
-    await expectRequest(transport, lines.part(2), errorReply(403, 'AccessDenied'));
+    await failSecondPart(transport);
     await failed;
     expect(session.snapshot).to.include({ phase: 'failed', failedPhase: 'uploading' });
     const done = session.retry();
@@ -71,8 +70,7 @@ describe('TranscodeSession.retry', () => {
   it('should submit a new job after the job failed', async () => {
     const { session, transport, phases, snapshots } = sessionSetup();
     const failed = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Failed'));
     const error = await failed;
     expect(error).to.include({ code: 'job-failed', serviceCode: 'InvalidInput' });
@@ -90,8 +88,7 @@ describe('TranscodeSession.retry', () => {
   it('should follow the same job again, submitting nothing, after its tracking failed', async () => {
     const { session, transport, phases, snapshots } = sessionSetup();
     const failed = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Running'));
     await expectRequest(transport, lines.poll(), errorReply(403, 'AccessDenied'));
     const error = await failed;
@@ -108,8 +105,7 @@ describe('TranscodeSession.retry', () => {
   it('should submit a new job when the service no longer knows the one followed', async () => {
     const { session, transport, phases } = sessionSetup();
     const failed = rejection(session.start());
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), {
       status: 200,
       headers: { 'content-type': 'application/xml' },
@@ -127,8 +123,7 @@ describe('TranscodeSession.retry', () => {
     const { session, transport } = sessionSetup();
     const done = session.retry();
     expect(session.start()).to.equal(done);
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     await done;
   });

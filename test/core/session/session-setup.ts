@@ -193,3 +193,16 @@ export async function until(ready: () => boolean, what: string, ms = 1000): Prom
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
+
+/** Answers the `PUT` of the 1000-byte file and the `POST /jobs`: the session then follows job {@link JOB_ID}. */
+export async function uploadAndSubmit(transport: FakeTransport): Promise<void> {
+  await expectRequest(transport, lines.put, putReply);
+  await expectRequest(transport, lines.submit, submitReply());
+}
+
+/** Answers a two-part upload until its second part is refused (403): part 1 stays on the service. */
+export async function failSecondPart(transport: FakeTransport): Promise<void> {
+  await expectRequest(transport, lines.initiate, initiateReply);
+  await expectRequest(transport, lines.part(1), partReply);
+  await expectRequest(transport, lines.part(2), errorReply(403, 'AccessDenied'));
+}

@@ -21,6 +21,7 @@ import {
   sessionSetup,
   submitReply,
   until,
+  uploadAndSubmit,
 } from './session-setup.js';
 
 describe('createTranscodeSession', () => {
@@ -46,8 +47,7 @@ describe('createTranscodeSession', () => {
   it('should show the upload and the job in its snapshots, the file described', async () => {
     const { session, transport, snapshots } = sessionSetup();
     const done = session.start();
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     await done;
     expect(snapshots[0]).to.deep.include({ phase: 'uploading', file: { name: 'a.mp4', size: 1000, type: 'video/mp4' } });
@@ -60,8 +60,7 @@ describe('createTranscodeSession', () => {
     const { session, transport } = sessionSetup();
     const first = session.start();
     expect(session.start()).to.equal(first);
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     const result = await first;
     expect(await session.start()).to.equal(result);
@@ -96,8 +95,7 @@ describe('createTranscodeSession', () => {
     const { session, transport } = sessionSetup({ poll: { delays: [60_000], jitter: 0 } });
     expect(session.deliver(callbackBody('Success'))).to.equal(false);
     const done = session.start();
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await until(() => session.snapshot.phase === 'processing', 'processing');
     expect(session.deliver(callbackBody('Success'))).to.equal(true);
     expect((await done).job.source).to.equal('callback');
@@ -133,8 +131,7 @@ describe('createTranscodeSession', () => {
     const seen: string[] = [];
     session.subscribe((s) => seen.push(s.phase));
     const done = session.start();
-    await expectRequest(transport, lines.put, putReply);
-    await expectRequest(transport, lines.submit, submitReply());
+    await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     await done;
     expect(seen.at(-1)).to.equal('done');
