@@ -47,6 +47,8 @@ export async function requireInputObject(
 ): Promise<InputObject> {
   const found = await headInputObject(client, key, signal);
   if (found) return found;
-  const message = `The input object "${key}" does not exist in bucket ${client.bucket} (HeadObject answered 404): upload it first, or give a file`;
+  const message =
+    `The input object "${key}" does not exist in bucket ${client.bucket} (HeadObject answered 404): ` +
+    'upload it first, or give a file';
   throw new TranscoderError(message, { code: 'service', phase: 'submit', status: 404, serviceCode: 'NoSuchKey' });
 }

@@ -33,12 +33,17 @@ const SessionOptionsSchema = z.object({
   authorizer: z.optional(
     withMethods<Authorizer>(['authorize', 'invalidate'], 'must have authorize() and invalidate() methods'),
   ),
-  file: z.optional(checked<Blob>((value) => typeof Blob !== 'undefined' && value instanceof Blob, 'must be a File or a Blob')),
+  file: z.optional(
+    checked<Blob>((value) => typeof Blob !== 'undefined' && value instanceof Blob, 'must be a File or a Blob'),
+  ),
   key: checked<string>(
     (value) => typeof value === 'string' && value !== '' && !value.startsWith('/'),
     'must be a non-empty object key without a leading "/"',
   ),
-  job: z.object({ Tag: z.enum(['Transcode', 'ExtractDigitalWatermark']), Operation: z.record(z.string(), z.unknown()) }),
+  job: z.object({
+    Tag: z.enum(['Transcode', 'ExtractDigitalWatermark']),
+    Operation: z.record(z.string(), z.unknown()),
+  }),
   storage: z.optional(
     checked<Storage | false>(
       (value) => value === false || hasMethods(value, ['getItem', 'setItem', 'removeItem', 'key']),

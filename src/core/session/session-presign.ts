@@ -62,5 +62,6 @@ export async function presignObjectUrl(
   const region = object.region ?? client.region;
   const target = bucket === client.bucket && region === client.region ? client : settings.clientFor(bucket, region);
   const { signal } = options;
-  return createSignedObjectUrl(target, signerFor(settings, options.expiresSeconds), object.key, signal ? { signal } : {});
+  const signer = signerFor(settings, options.expiresSeconds);
+  return createSignedObjectUrl(target, signer, object.key, signal ? { signal } : {});
 }

@@ -57,7 +57,7 @@ export interface TranscodeSessionOptions {
   bucket: string;
   /** The bucket's region, `ap-guangzhou`. */
   region: string;
-  /** The host page's signing callback (STS credentials, or a signature made on its server). Give this or `authorizer`. */
+  /** The host page's signing callback (STS credentials, or a signature made on its server); or `authorizer`. */
   getAuthorization?: GetAuthorization;
   /** Signs each request; give this or `getAuthorization`. */
   authorizer?: Authorizer;
@@ -173,7 +173,9 @@ export interface TranscodeSession {
   resume(): void;
   /**
    * Cancels the session, in any phase but `done`, and resolves once done: while uploading, the multipart upload is
-   * aborted on the service (its record forgotten); while submitting, the submission is aborted; while processing,
+   * aborted on the service (its record forgotten; an upload already assembling its object completes, and only the
+   * job is not submitted); while submitting, the submission is aborted (a `POST /jobs` that already left may have
+   * created the job: its pending record stays, so that the next session with these inputs finds it); while processing,
    * the job is cancelled when it is still `Submitted`, else it is no longer followed (the service goes on running
    * it: CI cannot cancel a running job) and its record is forgotten, so that a new session submits afresh.
    */
@@ -192,6 +194,6 @@ export interface TranscodeSession {
    * final snapshot, then all are dropped. Returns the function that unsubscribes it.
    */
   subscribe(listener: SessionListener): () => void;
-  /** A short-lived signed `GET` URL of an object (the output, for a `<video>` preview), signed as `name/cos:GetObject`. */
+  /** A short-lived signed `GET` URL of an object (the output, for a `<video>`), signed as `name/cos:GetObject`. */
   presignObjectUrl(object: PresignTarget, options?: PresignOptions): Promise<string>;
 }

@@ -71,7 +71,8 @@ class Session implements TranscodeSession {
     this.client = settings.client;
     const { file, key, stores } = settings;
     if (file) {
-      this.#upload = new MultipartUpload({ ...options.upload, client: this.client, file, key, storage: stores?.uploads ?? false });
+      const storage = stores?.uploads ?? false;
+      this.#upload = new MultipartUpload({ ...options.upload, client: this.client, file, key, storage });
       this.#upload.subscribe((upload) => this.#set({ upload }));
     }
     this.#snapshot = { phase: SessionPhase.Idle, key, ...(file ? { file: describeFile(file) } : {}) };
@@ -160,7 +161,8 @@ class Session implements TranscodeSession {
     let failure: unknown;
     if (tracker.snapshot.status === JobState.Submitted) {
       await tracker.cancel().catch((error: unknown) => {
-        const refused = isTranscoderError(error) && error.code === 'service' && error.status !== undefined && error.status < 500;
+        const { status } = isTranscoderError(error) && error.code === 'service' ? error : { status: undefined };
+        const refused = status !== undefined && status < 500;
         if (!refused) failure = error;
       });
     }
@@ -372,7 +374,8 @@ function describeFile(file: Blob): { name?: string; size: number; type: string }
  * ```ts
  * const session = createTranscodeSession({
  *   bucket: 'examplebucket-1250000000', region: 'ap-guangzhou',
- *   getAuthorization: async (request) => (await fetch('/api/sts', { method: 'POST', body: JSON.stringify(request) })).json(),
+ *   getAuthorization: async (request) =>
+ *     (await fetch('/api/sts', { method: 'POST', body: JSON.stringify(request) })).json(),
  *   file, key: `input/${file.name}`,
  *   job: { Tag: 'Transcode', Operation: { TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
  *     Output: { Bucket: 'examplebucket-1250000000', Region: 'ap-guangzhou', Object: 'output/${jobid}.${ext}' } } },

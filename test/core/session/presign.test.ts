@@ -49,10 +49,17 @@ describe('TranscodeSession.presignObjectUrl', () => {
     expect(await computeSignature(FAKE_SECRET_KEY, parsed.keyTime, canonical.httpString)).to.equal(parsed.signature);
   });
 
-  it('should leave out the token for a signature made without one, and sign another bucket on its own host', async () => {
+  it('should leave out a token the signature has not, and sign another bucket on its own host', async () => {
     const clock = new SkewCorrectedClock(() => NOW);
     const authorizer = new FakeAuthorizer({ clock, token: false });
-    const session = createTranscodeSession({ bucket: BUCKET, region: REGION, authorizer, key: 'in.mp4', job: JOB, storage: false });
+    const session = createTranscodeSession({
+      bucket: BUCKET,
+      region: REGION,
+      authorizer,
+      key: 'in.mp4',
+      job: JOB,
+      storage: false,
+    });
     const url = new URL(
       await session.presignObjectUrl({ bucket: 'outbucket-1250000000', region: 'ap-shanghai', key: 'out.mp4' }),
     );

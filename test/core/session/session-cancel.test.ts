@@ -15,6 +15,8 @@ import {
   until,
   uploadAndSubmit,
   failSecondPart,
+  earlierJobId,
+  recordEarlierJob,
 } from './session-setup.js';
 
 /** Whether `storage` holds a job record of the session's request. */
@@ -28,6 +30,19 @@ describe('TranscodeSession.cancel', () => {
     expect(phases()).to.deep.equal(['idle', 'cancelled']);
     expect(await rejection(session.start())).to.include({ code: 'aborted' });
     expect(transport.requests).to.have.length(0);
+  });
+
+  it('should cancel while looking for the job of an earlier page, uploading nothing', async () => {
+    const { session, transport, storage, phases } = sessionSetup();
+    recordEarlierJob(storage, earlierJobId());
+    const done = rejection(session.start());
+    const head = await transport.nextRequest();
+    expect(line(head)).to.equal(lines.head);
+    await session.cancel();
+    expect(head.signal?.aborted).to.equal(true);
+    expect(await done).to.include({ code: 'aborted' });
+    expect(phases().at(-1)).to.equal('cancelled');
+    expect(transport.requests).to.have.length(1);
   });
 
   it('should abort the multipart upload on the service while uploading', async () => {

@@ -4,7 +4,6 @@ import { rejection } from '../../helpers/expect-error.js';
 import {
   BUCKET,
   JOB_ID,
-  JOB_RECORD_ID,
   KEY,
   MiB,
   NOW,
@@ -23,29 +22,9 @@ import {
   until,
   uploadAndSubmit,
   failSecondPart,
+  earlierJobId,
+  recordEarlierJob,
 } from './session-setup.js';
-
-/**
- * A job id of its own for each test: a page follows a recorded job only if it was not given that job itself, and
- * every test runs in the same page.
- */
-let earlierJobs = 0;
-const earlierJobId = (): string => `j${(0xe0000000 + (earlierJobs += 1)).toString(16)}${'0'.repeat(24)}`;
-
-/** Writes the job record an earlier page left when it submitted the session's request (job `jobId`). */
-function recordEarlierJob(storage: Storage, jobId: string): void {
-  const record = {
-    version: 1,
-    fingerprint: JOB_RECORD_ID,
-    bucket: BUCKET,
-    region: REGION,
-    tag: 'Transcode',
-    inputObject: KEY,
-    submittedAt: NOW - 60_000,
-    ...(jobId ? { jobId } : {}),
-  };
-  storage.setItem(`cos-transcoder:job:${JOB_RECORD_ID}`, JSON.stringify(record));
-}
 
 describe('TranscodeSession after a reload', () => {
   it('should follow the running job of an earlier page instead of uploading and submitting again', async () => {

@@ -19,6 +19,9 @@ import {
   failSecondPart,
 } from './session-setup.js';
 
+/** The phases of a session whose job failed and was submitted again. */
+const RESUBMITTED = ['uploading', 'submitting', 'processing', 'failed', 'submitting', 'processing', 'done'];
+
 describe('TranscodeSession.retry', () => {
   it('should resume a failed multipart upload without sending its acknowledged parts again', async () => {
     const { session, transport, snapshots, phases } = sessionSetup({ size: 2 * MiB });
@@ -81,7 +84,7 @@ describe('TranscodeSession.retry', () => {
     await expectRequest(transport, lines.poll(SECOND_JOB_ID), jobReply('Success', SECOND_JOB_ID));
     const result = await done;
     expect(result.job.jobId).to.equal(SECOND_JOB_ID);
-    expect(phases()).to.deep.equal(['uploading', 'submitting', 'processing', 'failed', 'submitting', 'processing', 'done']);
+    expect(phases()).to.deep.equal(RESUBMITTED);
     expectLegalMoves(snapshots);
   });
 
@@ -116,7 +119,7 @@ describe('TranscodeSession.retry', () => {
     await expectRequest(transport, lines.submit, submitReply(SECOND_JOB_ID));
     await expectRequest(transport, lines.poll(SECOND_JOB_ID), jobReply('Success', SECOND_JOB_ID));
     await done;
-    expect(phases()).to.deep.equal(['uploading', 'submitting', 'processing', 'failed', 'submitting', 'processing', 'done']);
+    expect(phases()).to.deep.equal(RESUBMITTED);
   });
 
   it('should be start() outside the failed phase', async () => {

@@ -121,7 +121,10 @@ export const lines = {
 export const putReply: ScriptedReply = { status: 200, headers: { etag: '"0f343b0931126a20f133d67c2b018a3b"' } };
 
 /** `200` to a `HEAD` of an object of `size` bytes. */
-export const headReply = (size: number): ScriptedReply => ({ status: 200, headers: { 'content-length': String(size) } });
+export const headReply = (size: number): ScriptedReply => ({
+  status: 200,
+  headers: { 'content-length': String(size) },
+});
 
 /** `200` to `POST /jobs` with the new job `Submitted`. */
 export const submitReply = (jobId = JOB_ID): ScriptedReply => pollReply('Submitted', { jobId });
@@ -205,4 +208,26 @@ export async function failSecondPart(transport: FakeTransport): Promise<void> {
   await expectRequest(transport, lines.initiate, initiateReply);
   await expectRequest(transport, lines.part(1), partReply);
   await expectRequest(transport, lines.part(2), errorReply(403, 'AccessDenied'));
+}
+
+/**
+ * A job id of its own for each test: a page follows a recorded job only if it was not given that job itself, and
+ * every test runs in the same page.
+ */
+let earlierJobs = 0;
+export const earlierJobId = (): string => `j${(0xe0000000 + (earlierJobs += 1)).toString(16)}${'0'.repeat(24)}`;
+
+/** Writes the job record an earlier page left when it submitted the session's request (job `jobId`). */
+export function recordEarlierJob(storage: Storage, jobId: string): void {
+  const record = {
+    version: 1,
+    fingerprint: JOB_RECORD_ID,
+    bucket: BUCKET,
+    region: REGION,
+    tag: 'Transcode',
+    inputObject: KEY,
+    submittedAt: NOW - 60_000,
+    ...(jobId ? { jobId } : {}),
+  };
+  storage.setItem(`cos-transcoder:job:${JOB_RECORD_ID}`, JSON.stringify(record));
 }

@@ -3,10 +3,12 @@ import { callbackBody } from '../../helpers/job-simulation.js';
 import { rejection, thrown } from '../../helpers/expect-error.js';
 import { createTranscodeSession } from '../../../src/core/session/transcode-session.js';
 import {
+  BUCKET,
   JOB,
   JOB_ID,
   KEY,
   OUTPUT_KEY,
+  REGION,
   MiB,
   completeReply,
   errorReply,
@@ -50,7 +52,8 @@ describe('createTranscodeSession', () => {
     await uploadAndSubmit(transport);
     await expectRequest(transport, lines.poll(), jobReply('Success'));
     await done;
-    expect(snapshots[0]).to.deep.include({ phase: 'uploading', file: { name: 'a.mp4', size: 1000, type: 'video/mp4' } });
+    const file = { name: 'a.mp4', size: 1000, type: 'video/mp4' };
+    expect(snapshots[0]).to.deep.include({ phase: 'uploading', file });
     expect(snapshots.filter((s) => s.phase === 'uploading').map((s) => s.upload?.status)).to.include('done');
     const processing = snapshots.filter((s) => s.phase === 'processing').map((s) => s.job?.status);
     expect(processing).to.deep.equal(['Submitted', 'Success']);
@@ -144,16 +147,18 @@ describe('createTranscodeSession', () => {
 
   it('should throw invalid-options, sending nothing, for bad options', () => {
     const { transport, authorizer } = sessionSetup();
-    const base = { bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', transport, authorizer, key: KEY, job: JOB };
+    const base = { bucket: BUCKET, region: REGION, transport, authorizer, key: KEY, job: JOB };
+    const invalid = { code: 'invalid-options' };
     expect(thrown(() => createTranscodeSession({ ...base, key: '/a.mp4' })).message).to.contain('key');
-    expect(thrown(() => createTranscodeSession({ ...base, authorizer: undefined }))).to.include({ code: 'invalid-options' });
-    expect(thrown(() => createTranscodeSession({ ...base, bucket: 'no' }))).to.include({ code: 'invalid-options' });
+    expect(thrown(() => createTranscodeSession({ ...base, authorizer: undefined }))).to.include(invalid);
+    expect(thrown(() => createTranscodeSession({ ...base, bucket: 'no' }))).to.include(invalid);
     const { TemplateId: _template, ...withoutTemplate } = (JOB as Extract<typeof JOB, { Tag: 'Transcode' }>).Operation;
     const noTemplate = { Tag: 'Transcode', Operation: withoutTemplate } as unknown as typeof JOB;
     const error = thrown(() => createTranscodeSession({ ...base, job: noTemplate }));
     expect(error).to.include({ code: 'invalid-options', phase: 'options' });
     expect(error.message).to.contain('TemplateId');
-    expect(thrown(() => createTranscodeSession({ ...base, file: 'a.mp4' as unknown as Blob })).message).to.contain('file');
+    const notAFile = 'a.mp4' as unknown as Blob;
+    expect(thrown(() => createTranscodeSession({ ...base, file: notAFile })).message).to.contain('file');
     expect(transport.requests).to.have.length(0);
   });
 

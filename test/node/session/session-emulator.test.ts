@@ -76,7 +76,8 @@ describe('TranscodeSession against the emulator', function () {
   /** The bytes a GET of `url` answers, over HTTP to the emulator. */
   async function get(url: string) {
     const target = new URL(url);
-    return rawRequest(emulator, { method: 'GET', target: `${target.pathname}${target.search}`, headers: { host: target.host } });
+    const path = `${target.pathname}${target.search}`;
+    return rawRequest(emulator, { method: 'GET', target: path, headers: { host: target.host } });
   }
 
   it('should upload a file, transcode it with a digital watermark and report the output', async () => {
