@@ -177,7 +177,9 @@ export interface TranscodeSession {
    * job is not submitted); while submitting, the submission is aborted (a `POST /jobs` that already left may have
    * created the job: its pending record stays, so that the next session with these inputs finds it); while processing,
    * the job is cancelled when it is still `Submitted`, else it is no longer followed (the service goes on running
-   * it: CI cannot cancel a running job) and its record is forgotten, so that a new session submits afresh.
+   * it: CI cannot cancel a running job) and its record is forgotten, so that a new session submits afresh. The
+   * phase is `cancelled` even when the service could not be told (the upload's abort or the job's cancel failed):
+   * the promise then rejects, and `cancel()` may be called again.
    */
   cancel(): Promise<void>;
   /**

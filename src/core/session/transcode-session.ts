@@ -63,6 +63,8 @@ class Session implements TranscodeSession {
   #resubmit = false;
   #cancelRequested = false;
   #cancelling: Promise<void> | undefined;
+  /** Whether the last cancel could not tell the service: a new `cancel()` tries again. */
+  #cleanupFailed = false;
   #onSignal: (() => void) | undefined;
 
   constructor(options: TranscodeSessionOptions) {
@@ -121,7 +123,12 @@ class Session implements TranscodeSession {
   }
 
   cancel(): Promise<void> {
-    this.#cancelling ??= this.#cancel();
+    this.#cancelling ??= this.#cancel().catch((error: unknown) => {
+      // The service could not be told (the upload's abort, the job's cancel): cancel() may be called again.
+      this.#cancelling = undefined;
+      this.#cleanupFailed = true;
+      throw error;
+    });
     return this.#cancelling;
   }
 
@@ -134,7 +141,9 @@ class Session implements TranscodeSession {
   }
 
   async #cancel(): Promise<void> {
-    if (isFinalSessionPhase(this.#snapshot.phase)) return;
+    const { phase } = this.#snapshot;
+    if (phase === SessionPhase.Done || (phase === SessionPhase.Cancelled && !this.#cleanupFailed)) return;
+    this.#cleanupFailed = false;
     this.#cancelRequested = true;
     this.#work?.abort(new DOMException('Cancelled', 'AbortError'));
     const upload = this.#upload?.snapshot.status === 'done' ? undefined : this.#upload;

@@ -76,6 +76,22 @@ describe('TranscodeSession.cancel', () => {
     expect(hasJobRecord(storage)).to.equal(true);
   });
 
+  it('should reject when the abort did not reach the service, and abort again at the next cancel', async () => {
+    const { session, transport, phases } = sessionSetup({ size: 2 * MiB });
+    const failed = rejection(session.start());
+    await failSecondPart(transport);
+    await failed;
+    const cancelled = rejection(session.cancel());
+    await expectRequest(transport, lines.abort, errorReply(403, 'AccessDenied'));
+    expect(await cancelled).to.include({ status: 403 });
+    expect(phases().at(-1)).to.equal('cancelled');
+    const again = session.cancel();
+    await expectRequest(transport, lines.abort, { status: 204 });
+    await again;
+    await session.cancel();
+    expect(transport.unclaimed).to.equal(0);
+  });
+
   it('should cancel the job on the service while it is still Submitted', async () => {
     const { session, transport, storage, phases } = sessionSetup({ poll: { delays: [60_000], jitter: 0 } });
     const done = rejection(session.start());
