@@ -333,7 +333,8 @@ export class CosTranscoder extends LitElement {
   }
 
   /** After a failure: resumes the phase that failed (a failed submission does not upload again). */
-  retry(): Promise<void> {
+  async retry(): Promise<void> {
+    await this.updateComplete;
     return this.#session.retry(this.#input());
   }
 
@@ -368,6 +369,7 @@ export class CosTranscoder extends LitElement {
       file: this.file,
       fileKey: this.fileKey ?? '',
       templateId: this.templateId ?? '',
+      watermarkTemplateIds: this.watermarkTemplateIds ?? '',
       jobTag: this.jobTag ?? 'Transcode',
       act: this.#act,
     };

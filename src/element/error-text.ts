@@ -17,6 +17,7 @@ export interface ErrorText {
 export interface ErrorContext {
   readonly key?: string;
   readonly templateId?: string;
+  readonly watermarkTemplateIds?: string;
   readonly lang: string;
 }
 
@@ -72,7 +73,8 @@ export function errorText(error: TranscoderError, strings: Strings, context: Err
     return { text: fill(strings.errNoSuchKey, { key: context.key ?? '' }), ...quoted };
   }
   if (/template/i.test(error.message) && /not exist|NoSuchTemplate/i.test(`${error.message} ${error.serviceCode}`)) {
-    const id = /template (\S+) does not exist/i.exec(error.message)?.[1] ?? context.templateId ?? '';
+    // Messages may have ids redacted: name the template from the element's own attributes.
+    const id = (/watermark template/i.test(error.message) ? context.watermarkTemplateIds : context.templateId) ?? '';
     return { text: fill(strings.errTemplate, { id }), ...quoted };
   }
   if (error.code === 'service') return { text: fill(strings.errService, { code }), ...quoted };

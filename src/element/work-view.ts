@@ -15,6 +15,7 @@ export interface WorkContext {
   readonly file: File | Blob | undefined;
   readonly fileKey: string;
   readonly templateId: string;
+  readonly watermarkTemplateIds: string;
   readonly jobTag: string;
   /** The element's methods, for the buttons. */
   readonly act: {
@@ -132,10 +133,11 @@ function renderStatus(context: WorkContext): TemplateResult | typeof nothing {
   </div>`;
 }
 
-function renderError({ session, strings: s, fileKey, templateId, lang }: WorkContext): TemplateResult | typeof nothing {
+function renderError(context: WorkContext): TemplateResult | typeof nothing {
+  const { session, strings: s, fileKey, templateId, watermarkTemplateIds, lang } = context;
   const error = session.phase === 'failed' ? session.error : undefined;
   if (!error) return nothing;
-  const words = errorText(error, s, { key: fileKey, templateId, lang });
+  const words = errorText(error, s, { key: fileKey, templateId, watermarkTemplateIds, lang });
   return html`<div part="error" role="alert">
     <strong>${s.errTitle}</strong>
     <span>${words.text}</span>

@@ -30,6 +30,9 @@ export function emulatorAttributes(overrides: Record<string, string | null> = {}
     'auth-url': '/api/sts',
     'file-key': uniqueKey(),
     'template-id': TEMPLATE,
+    // Jobs report through the host's callback relay (an event stream), as a hidden test tab does not poll.
+    ...(config.callbackUrl ? { 'callback-url': config.callbackUrl } : {}),
+    'events-url': config.jobEventsUrl,
     ...overrides,
   };
   return Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, string] => entry[1] !== null));

@@ -76,9 +76,10 @@ describe('<cos-transcoder> first paint', () => {
   });
 
   it("should take the nearest ancestor's lang", async () => {
-    const wrapper = await fixture(html`<div lang="zh-Hans-CN"><cos-transcoder></cos-transcoder></div>`);
-    const element = wrapper.querySelector('cos-transcoder')!;
-    await element.updateComplete;
+    const parentNode = document.createElement('div');
+    parentNode.lang = 'zh-Hans-CN';
+    document.body.append(parentNode);
+    const element = await fixture<CosTranscoder>(html`<cos-transcoder></cos-transcoder>`, { parentNode });
     expect(textOf(element)).to.contain('选择文件');
   });
 
