@@ -96,17 +96,23 @@ describe('the core bundled by esbuild, in Chromium', function () {
     expect(await outcome()).to.deep.equal(hashedIn('worker'));
   });
 
-  it('should still hash in a worker when the bundle is minified (names mangled)', async () => {
-    policy = '';
-    const plain = bundle;
-    const built = await build({ entryPoints: [ENTRY], bundle: true, format: 'esm', write: false, minify: true });
-    bundle = built.outputFiles[0]!.text;
-    try {
-      expect(await outcome()).to.deep.equal(hashedIn('worker'));
-    } finally {
-      bundle = plain;
-    }
-  });
+  const variants: [string, { minify?: boolean; keepNames?: boolean }][] = [
+    ['minified (names mangled)', { minify: true }],
+    ['built with keepNames (functions wrapped in a bundle helper)', { keepNames: true }],
+  ];
+  for (const [name, options] of variants) {
+    it(`should still hash in a worker when the bundle is ${name}`, async () => {
+      policy = '';
+      const plain = bundle;
+      const built = await build({ entryPoints: [ENTRY], bundle: true, format: 'esm', write: false, ...options });
+      bundle = built.outputFiles[0]!.text;
+      try {
+        expect(await outcome()).to.deep.equal(hashedIn('worker'));
+      } finally {
+        bundle = plain;
+      }
+    });
+  }
 
   it('should hash on the main thread where the page refuses blob: workers, and the upload should say so', async () => {
     policy = "worker-src 'self'";

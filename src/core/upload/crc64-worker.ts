@@ -130,8 +130,13 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, define: () => new () =>
   scope.postMessage({ ready: true });
 }
 
-/** The worker's script: the two functions' text, then the call that starts it. */
-export const crc64WorkerSource = (): string => `(${String(crc64WorkerMain)})(self, ${String(defineCrc64)});\n`;
+/**
+ * The worker's script: the two functions' text, then the call that starts it. esbuild's `keepNames` (tsx, some
+ * library builds) wraps named functions in calls of a bundle helper, `__name(fn, 'name')`: the script defines a
+ * stand-in, since a function's name is only cosmetic here.
+ */
+export const crc64WorkerSource = (): string =>
+  `var __name = (target) => target;\n(${String(crc64WorkerMain)})(self, ${String(defineCrc64)});\n`;
 
 let workerUrl: string | undefined;
 

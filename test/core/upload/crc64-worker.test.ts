@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { crc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
+import { crc64WorkerSource, type Crc64Reply, type Crc64Request } from '../../../src/core/upload/crc64-worker.js';
+import { randomBytes } from '../../helpers/random-bytes.js';
+
+/**
+ * Runs the worker's script text with nothing in scope but a fake `self`, as a worker would run it: whatever the
+ * text needed from the module around it would be a ReferenceError here.
+ */
+function runScript() {
+  const posted: (Crc64Reply | { ready: true })[] = [];
+  let onMessage: ((event: { data: Crc64Request }) => void) | undefined;
+  const self = {
+    addEventListener: (_type: 'message', listener: typeof onMessage) => (onMessage = listener),
+    postMessage: (message: Crc64Reply | { ready: true }) => posted.push(message),
+  };
+  new Function('self', crc64WorkerSource())(self);
+  const post = (request: Crc64Request) => onMessage?.({ data: request });
+  const replies = async (count: number) => {
+    for (let wait = 0; posted.length < count + 1 && wait < 200; wait += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return posted.slice(1);
+  };
+  return { posted, post, replies };
+}
+
+describe('crc64WorkerSource', () => {
+  it('should be a self-contained script that says it is ready', () => {
+    expect(runScript().posted).to.deep.equal([{ ready: true }]);
+  });
+
+  it('should answer jobs with the decimal CRC-64 of their Blobs, in the order posted', async () => {
+    const { post, replies } = runScript();
+    const parts = [3 * 1024 * 1024 + 5, 9, 0].map((size, i) => randomBytes(size, 60 + i));
+    parts.forEach((part, i) => post({ id: i + 1, blob: new Blob([part]) }));
+    expect(await replies(3)).to.deep.equal(parts.map((part, i) => ({ id: i + 1, crc: formatCrc64(crc64(part)) })));
+  });
+});
