@@ -100,12 +100,8 @@ interface Failure {
  *
  * @example
  * ```ts
- * const client = new ServiceClient({
- *   transport: new XhrTransport(),
- *   authorizer: new CredentialProvider({ getAuthorization }),
- *   bucket: 'examplebucket-1250000000',
- *   region: 'ap-guangzhou',
- * });
+ * // The transport defaults to XHR in browsers (fetch in Node); getAuthorization is wrapped in a CredentialProvider.
+ * const client = new ServiceClient({ bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', getAuthorization });
  * const { headers } = await client.request({
  *   service: 'cos', method: 'PUT', key: 'input/a b.mp4', body: file,
  *   headers: { 'content-type': file.type }, action: 'name/cos:PutObject', phase: 'upload',
