@@ -93,7 +93,7 @@ describe('JobTracker end of tracking', () => {
     ]);
   });
 
-  it('should give every listener the last snapshot on stop(), then drop them all', async () => {
+  it('should give every listener the last snapshot on stop(), and nothing after it', async () => {
     const { tracker, timers, transport, events } = trackerSetup();
     const done = tracker.start();
     tracker.deliver(callbackBody('Running', 'XML', { progress: 20 }));
@@ -107,7 +107,7 @@ describe('JobTracker end of tracking', () => {
     ]);
   });
 
-  it('should drop every listener once the job ended', async () => {
+  it('should give listeners nothing after the final snapshot of an ended job', async () => {
     const { tracker, events } = trackerSetup();
     const done = tracker.start();
     tracker.deliver(callbackBody('Success'));
