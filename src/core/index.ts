@@ -9,6 +9,17 @@
  * @packageDocumentation
  */
 
+// The pipeline: upload, then submit, then follow, as one object (the way in for most pages)
+export { SESSION_PHASE_TRANSITIONS, SessionPhase, createTranscodeSession, listSessions } from './session/index.js';
+export type {
+  SessionJob,
+  SessionRecordInfo,
+  SessionResult,
+  SessionSnapshot,
+  TranscodeSession,
+  TranscodeSessionOptions,
+} from './session/index.js';
+
 // Errors
 export { TranscoderError, isTranscoderError } from './errors.js';
 export type { Phase, TranscoderErrorCode } from './errors.js';
