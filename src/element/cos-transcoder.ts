@@ -407,7 +407,7 @@ export class CosTranscoder extends LitElement {
     const s = this.#strings;
     const file = this.file as File | undefined;
     const lang = this.#lang;
-    const meta = file ? [formatBytes(file.size, lang), file.type].filter(Boolean).join(' · ') : fill(s.existing, { key: '' });
+    const meta = file ? [formatBytes(file.size, lang), file.type].filter(Boolean).join(' · ') : s.inBucket;
     return html`<div part="file">
       ${fileIcon}
       <div>
@@ -419,11 +419,16 @@ export class CosTranscoder extends LitElement {
 
   #renderIdleActions(): TemplateResult | typeof nothing {
     const s = this.#strings;
-    if (!this.file && !this.manual) return nothing;
-    const start = this.file ? s.start : fill(s.existing, { key: this.fileKey ?? '' });
-    return html`<div part="actions">
-      <button part="button start-button" class="primary" @click=${() => this.start()}>${start}</button>
-      ${this.file ? html`<button part="button choose-button" @click=${this.#handleChoose}>${s.chooseOther}</button>` : nothing}
+    if (this.file) {
+      return html`<div part="actions">
+        <button part="button start-button" class="primary" @click=${() => this.start()}>${s.start}</button>
+        <button part="button choose-button" @click=${this.#handleChoose}>${s.chooseOther}</button>
+      </div>`;
+    }
+    if (!this.manual) return nothing;
+    return html`<div part="actions" class="existing">
+      <span class="hint">${fill(s.existing, { key: this.fileKey ?? '' })}</span>
+      <button part="button start-button" class="primary" @click=${() => this.start()}>${s.start}</button>
     </div>`;
   }
 

@@ -98,7 +98,15 @@ export const styles = css`
   [part~='actions'] {
     display: flex;
     flex-wrap: wrap;
+    align-items: center;
     gap: 8px;
+  }
+  .existing {
+    justify-content: space-between;
+    overflow-wrap: anywhere;
+  }
+  .existing .hint {
+    flex: 1 1 200px;
   }
   button {
     font: inherit;

@@ -56,7 +56,7 @@ function renderSteps({ session, strings: s, file }: WorkContext): TemplateResult
     ${steps.map(
       (step, index) =>
         html`<li
-          class=${index < now || phase === 'done' ? 'past' : index === now ? 'now' : ''}
+          class=${index < now || phase === 'done' ? 'past' : index === now ? (phase === 'failed' ? 'failed' : 'now') : ''}
           aria-current=${index === now && phase !== 'done' ? 'step' : nothing}
         >
           ${step}
@@ -97,7 +97,8 @@ function progressView({ session, strings: s, lang, jobTag }: WorkContext): Progr
     phase === 'done' ? s.done : job?.status === 'Submitted' ? s.queued : extract ? s.extracting : s.transcoding;
   const sub = job ? fill(s.job, { id: job.jobId }) : '';
   if (phase === 'done') return { label, percent: 1, sub, name: s.jobProgress };
-  return job?.status === 'Running'
+  // Running at 0 % says nothing yet: the bar moves (indeterminate) until the service reports a share.
+  return job?.status === 'Running' && job.progress.percent > 0
     ? { label, percent: job.progress.percent, sub, name: s.jobProgress }
     : { label, sub, name: s.jobProgress };
 }
@@ -112,6 +113,9 @@ function renderStatus(context: WorkContext): TemplateResult | typeof nothing {
   const { lang } = context;
   const percent = view.percent;
   const shown = percent === undefined ? '' : formatPercent(percent, lang);
+  if (context.session.phase === 'done') {
+    return html`<div part="status"><div class="row"><span class="phase">${view.label}</span><span class="sub">${view.sub}</span></div></div>`;
+  }
   return html`<div part="status">
     <div class="row">
       <span class="phase">${view.label}</span>
@@ -141,8 +145,13 @@ function renderError(context: WorkContext): TemplateResult | typeof nothing {
   return html`<div part="error" role="alert">
     <strong>${s.errTitle}</strong>
     <span>${words.text}</span>
-    ${words.detail ? html`<span class="detail">${words.detail}</span>` : nothing}
-    ${words.requestId ? html`<span class="detail">${fill(s.requestId, { id: words.requestId })}</span>` : nothing}
+    ${words.detail || words.requestId
+      ? html`<details>
+          <summary>${s.details}</summary>
+          ${words.detail ? html`<p class="detail">${words.detail}</p>` : nothing}
+          ${words.requestId ? html`<p class="detail">${fill(s.requestId, { id: words.requestId })}</p>` : nothing}
+        </details>`
+      : nothing}
   </div>`;
 }
 
@@ -193,6 +202,11 @@ export const workStyles = css`
   }
   [part~='steps'] .past {
     border-color: var(--_success);
+  }
+  [part~='steps'] .failed {
+    color: var(--_danger);
+    font-weight: 600;
+    border-color: var(--_danger);
   }
   [part~='status'] {
     display: grid;
@@ -257,7 +271,19 @@ export const workStyles = css`
   [part~='error'] strong {
     color: var(--_danger);
   }
+  summary {
+    width: fit-content;
+    color: var(--_muted);
+    font-size: 0.9em;
+    cursor: pointer;
+  }
+  summary:focus-visible {
+    outline: none;
+    box-shadow: var(--_focus);
+    border-radius: 4px;
+  }
   .detail {
+    margin: 6px 0 0;
     font: 0.85em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
     color: var(--_muted);
     overflow-wrap: anywhere;

@@ -120,7 +120,8 @@ describe('<cos-transcoder> first paint', () => {
 
   it('should offer the object already at file-key when manual with no file', async () => {
     const element = await fixture<CosTranscoder>(html`<cos-transcoder lang="en" manual file-key="in/clip.mp4"></cos-transcoder>`);
-    expect(part(element, '[part~="start-button"]')!.textContent?.trim()).to.equal('Use in/clip.mp4 already in the bucket');
+    expect(part(element, '[part~="actions"]')!.textContent).to.contain('Or process in/clip.mp4, already in the bucket');
+    expect(part(element, '[part~="start-button"]')!.textContent?.trim()).to.equal('Start');
   });
 
   it('should show the drag-over state while a file is dragged over the drop zone, and take a dropped file', async () => {

@@ -36,6 +36,7 @@ export const enWork = {
   extracted: 'Embedded message',
   noMessage: 'No watermark message was found.',
   requestId: 'Request ID {id}',
+  details: 'Details',
   errTitle: 'That did not work',
   errExpired: 'Your upload permission expired. Retry to get a fresh one.',
   errForbidden: 'The credentials do not allow writing {key} (access denied).',

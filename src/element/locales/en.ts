@@ -9,7 +9,8 @@ export const en = {
   chooseOther: 'Choose another file',
   limits: '{accept}, up to {size}',
   anyType: 'Any file',
-  existing: 'Use {key} already in the bucket',
+  existing: 'Or process {key}, already in the bucket',
+  inBucket: 'Already in the bucket',
   start: 'Start',
   errOther: 'Something went wrong.',
 };

@@ -38,6 +38,7 @@ export const zhCNWork: WorkStrings = {
   extracted: '嵌入的水印信息',
   noMessage: '未找到水印信息。',
   requestId: '请求 ID {id}',
+  details: '详细信息',
   errTitle: '操作未成功',
   errExpired: '上传授权已过期，请重试以获取新的授权。',
   errForbidden: '当前凭证无权写入 {key}（拒绝访问）。',

@@ -8,7 +8,8 @@ export const zhCN: FirstStrings = {
   chooseOther: '选择其他文件',
   limits: '{accept}，最大 {size}',
   anyType: '任意文件',
-  existing: '使用存储桶中已有的 {key}',
+  existing: '或处理存储桶中已有的 {key}',
+  inBucket: '已在存储桶中',
   start: '开始',
   errOther: '出现了问题。',
 };
