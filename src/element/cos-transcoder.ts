@@ -113,14 +113,23 @@ export class CosTranscoder extends LitElement {
     subscribe: { attribute: false },
     strings: { attribute: false },
     file: { attribute: false },
-    dragover: { state: true },
   };
 
   readonly #session = new SessionController(this);
   readonly #internals = this.attachInternals();
 
   #styled = false;
-  declare private dragover: boolean;
+  #dragging = false;
+
+  /** Whether a file is dragged over the drop zone (the `dragover` state). */
+  private get dragover(): boolean {
+    return this.#dragging;
+  }
+
+  private set dragover(value: boolean) {
+    this.#dragging = value;
+    this.requestUpdate();
+  }
 
   /** Bucket name with its APPID, `examplebucket-1250000000`. Required. */
   declare bucket?: string;
@@ -182,7 +191,6 @@ export class CosTranscoder extends LitElement {
   constructor() {
     super();
     this.manual = false;
-    this.dragover = false;
   }
 
   /** The session's state: phase, upload, job, result, error. `undefined` before work started. */
