@@ -3,11 +3,12 @@ import type { JobCallbackRelay } from '../core/jobs/job-types.js';
 import type { GetAuthorization } from '../core/signing/credentials.js';
 import { ATTRIBUTE_NAMES, type ElementAttributes, type ElementInput } from './element-input.js';
 import { CosBeforeUploadEvent } from './events.js';
-import { fileIcon, uploadIcon } from './icons.js';
-import { fill, formatBytes, resolveLang, stringsFor, type Strings } from './localize.js';
+import { renderDropZone, renderFile, renderIdleActions, type IdleContext } from './idle-view.js';
+import { resolveLang, stringsFor, type Strings } from './localize.js';
 import type { SessionSnapshot } from './pipeline.js';
 import { SessionController, type ElementPhase } from './session-controller.js';
-import { parseSize } from './size.js';
+import { setStates } from './custom-states.js';
+import { DropController } from './drop-controller.js';
 import { styles } from './styles.js';
 import type { WorkContext } from './work-view.js';
 
@@ -118,18 +119,9 @@ export class CosTranscoder extends LitElement {
   readonly #session = new SessionController(this);
   readonly #internals = this.attachInternals();
 
+  readonly #drop = new DropController(this, { isBusy: () => this.#busy, onDrop: (file) => this.selectFile(file) });
+
   #styled = false;
-  #dragging = false;
-
-  /** Whether a file is dragged over the drop zone (the `dragover` state). */
-  private get dragover(): boolean {
-    return this.#dragging;
-  }
-
-  private set dragover(value: boolean) {
-    this.#dragging = value;
-    this.requestUpdate();
-  }
 
   /** Bucket name with its APPID, `examplebucket-1250000000`. Required. */
   declare bucket?: string;
@@ -223,18 +215,7 @@ export class CosTranscoder extends LitElement {
     super.updated(changed);
     const upload = this.#session.snapshot?.upload?.status;
     const phase = this.#phase === 'uploading' && upload === 'paused' ? 'paused' : this.#phase;
-    const states = this.#internals.states;
-    for (const name of STATES) {
-      const on = name === phase || (name === 'dragover' && this.dragover);
-      try {
-        if (on) states.add(name);
-        else states.delete(name);
-      } catch {
-        // Chromium before 125 took only `--name` states.
-        if (on) states.add(`--${name}`);
-        else states.delete(`--${name}`);
-      }
-    }
+    setStates(this.#internals, STATES, (name) => name === phase || (name === 'dragover' && this.#drop.over));
   }
 
   get #fileInput(): HTMLInputElement {
@@ -276,25 +257,6 @@ export class CosTranscoder extends LitElement {
     const file = input.files?.[0];
     input.value = '';
     if (file) this.selectFile(file);
-  }
-
-  #handleDragOver(event: DragEvent): void {
-    if (this.#busy || !event.dataTransfer?.types.includes('Files')) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-    this.dragover = true;
-  }
-
-  #handleDragLeave(event: DragEvent): void {
-    const zone = event.currentTarget as HTMLElement;
-    if (!zone.contains(event.relatedTarget as Node | null)) this.dragover = false;
-  }
-
-  #handleDrop(event: DragEvent): void {
-    event.preventDefault();
-    this.dragover = false;
-    const file = event.dataTransfer?.files[0];
-    if (file && !this.#busy) this.selectFile(file);
   }
 
   /**
@@ -361,9 +323,10 @@ export class CosTranscoder extends LitElement {
     const phase = this.#phase;
     const work = this.#session.pipeline;
     const context = work ? this.#context() : undefined;
+    const idle = this.#idleContext();
     return html`<div part="base">
-      ${phase === 'idle' && !this.file ? this.#renderDropZone() : this.#renderFile()}
-      ${phase === 'idle' ? this.#renderIdleActions() : context ? work!.renderWork(context) : this.#renderBareError()}
+      ${phase === 'idle' && !this.file ? renderDropZone(idle) : renderFile(idle)}
+      ${phase === 'idle' ? renderIdleActions(idle) : context ? work!.renderWork(context) : this.#renderBareError()}
       <div class="sr-only" role="status">${context ? work!.announcement(context) : ''}</div>
       <input type="file" hidden accept=${this.accept ?? 'video/*'} @change=${this.#handleInput} />
     </div>`;
@@ -383,6 +346,23 @@ export class CosTranscoder extends LitElement {
     };
   }
 
+  #idleContext(): IdleContext {
+    return {
+      strings: this.#strings,
+      lang: this.#lang,
+      file: this.file,
+      fileKey: this.fileKey ?? '',
+      accept: this.accept ?? 'video/*',
+      maxFileSize: this.maxFileSize,
+      manual: this.manual,
+      choose: this.#handleChoose,
+      start: () => void this.start(),
+      dragOver: this.#drop.dragOver,
+      dragLeave: this.#drop.dragLeave,
+      drop: this.#drop.drop,
+    };
+  }
+
   readonly #act: WorkContext['act'] = {
     pause: () => this.pause(),
     resume: () => this.resume(),
@@ -390,55 +370,6 @@ export class CosTranscoder extends LitElement {
     retry: () => this.retry(),
     reset: () => this.reset(),
   };
-
-  #renderDropZone(): TemplateResult {
-    const s = this.#strings;
-    const max = this.maxFileSize ? parseSize(this.maxFileSize) : undefined;
-    const accept = this.accept ?? 'video/*';
-    const limits = max ? fill(s.limits, { accept, size: formatBytes(max, this.#lang) }) : accept || s.anyType;
-    return html`<div
-      part="drop-zone"
-      @dragenter=${this.#handleDragOver}
-      @dragover=${this.#handleDragOver}
-      @dragleave=${this.#handleDragLeave}
-      @drop=${this.#handleDrop}
-    >
-      ${uploadIcon}
-      <div class="label"><slot name="label">${s.dropLabel}</slot></div>
-      <div class="hint">${s.or}</div>
-      <button class="primary" part="button choose-button" @click=${this.#handleChoose}>${s.choose}</button>
-      <div class="hint"><slot name="empty">${limits}</slot></div>
-    </div>`;
-  }
-
-  #renderFile(): TemplateResult {
-    const s = this.#strings;
-    const file = this.file as File | undefined;
-    const lang = this.#lang;
-    const meta = file ? [formatBytes(file.size, lang), file.type].filter(Boolean).join(' · ') : s.inBucket;
-    return html`<div part="file">
-      ${fileIcon}
-      <div>
-        <div class="name">${file ? file.name || 'blob' : this.fileKey}</div>
-        <div class="meta">${meta}</div>
-      </div>
-    </div>`;
-  }
-
-  #renderIdleActions(): TemplateResult | typeof nothing {
-    const s = this.#strings;
-    if (this.file) {
-      return html`<div part="actions">
-        <button part="button start-button" class="primary" @click=${() => this.start()}>${s.start}</button>
-        <button part="button choose-button" @click=${this.#handleChoose}>${s.chooseOther}</button>
-      </div>`;
-    }
-    if (!this.manual) return nothing;
-    return html`<div part="actions" class="existing">
-      <span class="hint">${fill(s.existing, { key: this.fileKey ?? '' })}</span>
-      <button part="button start-button" class="primary" @click=${() => this.start()}>${s.start}</button>
-    </div>`;
-  }
 
   /** A failure the pipeline chunk could not word (it did not load): its message as it is. */
   #renderBareError(): TemplateResult | typeof nothing {

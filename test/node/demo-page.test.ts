@@ -89,10 +89,17 @@ describe('the demo page (npm start) in Chromium', function () {
       const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
       const bars = seen.filter((line) => line.startsWith('bar '));
       expect(seen).to.include.members(['upload 1', 'job Submitted', 'job Success']);
-      // The bar went from the upload (with its bytes), through the job, to done at 100 %.
+      // The bar went from the upload (with its bytes) through the job; once done, the bar gives way to the result.
       expect(bars.some((line) => /^bar \d+ Uploading/.test(line)), bars.join('\n')).to.equal(true);
       expect(bars.some((line) => line.includes('Job j')), bars.join('\n')).to.equal(true);
-      expect(bars.at(-1), bars.join('\n')).to.match(/^bar 100 Done/);
+      const done = await page.$eval(`#${id}`, (element) => ({
+        state: element.matches(':state(done)'),
+        status: element.shadowRoot?.querySelector('[part~="status"]')?.textContent ?? '',
+        bar: element.shadowRoot?.querySelector('[role="progressbar"]') !== null,
+      }));
+      expect(done.state).to.equal(true);
+      expect(done.status).to.include('Done');
+      expect(done.bar).to.equal(false);
       expect(errors).to.deep.equal([]);
       await page.close();
     });
