@@ -85,7 +85,8 @@ function progressView({ session, strings: s, lang, jobTag }: WorkContext): Progr
     const sub = [fill(s.ofBytes, { done: formatBytes(done, lang), total: formatBytes(total, lang) })];
     if (rate > 0 && !paused && phase === 'uploading') {
       sub.push(fill(s.perSecond, { size: formatBytes(rate, lang) }));
-      sub.push(fill(s.left, { time: formatDuration((total - done) / rate, lang) }));
+      // Time left rounds up (never "0 sec left" while bytes remain) and is not shown once every byte is sent.
+      if (done < total) sub.push(fill(s.left, { time: formatDuration(Math.ceil((total - done) / rate), lang) }));
     }
     return { label, percent: progress.percent, sub: sub.join(' · '), name: s.uploadProgress };
   }

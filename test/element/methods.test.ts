@@ -67,6 +67,21 @@ describe('<cos-transcoder> methods', function () {
     }
   });
 
+  it('should show the upload speed and the time left once a rate is measured', async () => {
+    // 24 MiB at 4 MiB/s: multipart (3 parts of 8 MiB), several seconds, many progress reports.
+    const { element, release } = await slowTranscoder(4 * 1024 * 1024);
+    try {
+      element.selectFile(new File([new Uint8Array(24 * 1024 * 1024)], 'big.mp4', { type: 'video/mp4' }));
+      const status = () => part(element, '[part~="status"]').textContent?.replace(/\s+/g, ' ') ?? '';
+      await waitFor(() => (element.snapshot?.upload?.progress.bytesPerSecond ?? 0) > 0, 'a measured rate', 20000);
+      await element.updateComplete;
+      expect(status()).to.match(/of 25\.2 MB · [\d.]+ MB\/s · \d+ sec left/);
+      await element.cancel();
+    } finally {
+      await release();
+    }
+  });
+
   it('should cancel the upload, fire cos-cancel, then reset to the drop zone', async () => {
     const { element, release } = await slowTranscoder(32 * 1024);
     try {
