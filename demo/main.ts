@@ -41,14 +41,26 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-sample-
   });
 }
 
-// When a transcode finishes, the extraction widget reads its output (the object already in the bucket).
+// When a transcode finishes, the extraction widget reads its output (the object already in the bucket). Outputs
+// that finish while it is reading another wait their turn: the widget does one job at a time.
 const extraction = widget('extract-job');
+const waiting: string[] = [];
+let extracting = false;
+async function extractNext(): Promise<void> {
+  const key = waiting.shift();
+  if (!extraction || extracting || key === undefined) return;
+  extracting = true;
+  extraction.setAttribute('file-key', key);
+  await extraction.start();
+  extracting = false;
+  void extractNext();
+}
 for (const id of ['with-sts', 'with-sign']) {
   widget(id)?.addEventListener('cos-job-complete', (event) => {
     const output = event.detail.outputs[0];
-    if (!extraction || !output) return;
-    extraction.setAttribute('file-key', output.key);
-    void extraction.start();
+    if (!output) return;
+    waiting.push(output.key);
+    void extractNext();
   });
 }
 

@@ -230,6 +230,11 @@ export class CosTranscoder extends LitElement {
     return BUSY.includes(this.#phase) || this.#session.loading;
   }
 
+  /** The key the work is about: the session's once work started (attributes may change meanwhile), else `file-key`. */
+  get #workKey(): string {
+    return this.#session.snapshot?.key ?? this.fileKey ?? '';
+  }
+
   get #lang(): string {
     return resolveLang(this);
   }
@@ -338,7 +343,7 @@ export class CosTranscoder extends LitElement {
       strings: this.#strings,
       lang: this.#lang,
       file: this.file,
-      fileKey: this.fileKey ?? '',
+      fileKey: this.#workKey,
       templateId: this.templateId ?? '',
       watermarkTemplateIds: this.watermarkTemplateIds ?? '',
       jobTag: this.jobTag ?? 'Transcode',
@@ -351,7 +356,7 @@ export class CosTranscoder extends LitElement {
       strings: this.#strings,
       lang: this.#lang,
       file: this.file,
-      fileKey: this.fileKey ?? '',
+      fileKey: this.#workKey,
       accept: this.accept ?? 'video/*',
       maxFileSize: this.maxFileSize,
       manual: this.manual,

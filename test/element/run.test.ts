@@ -146,6 +146,11 @@ describe('<cos-transcoder> against the emulator', function () {
     expect(part(element, '[part~="message"]').textContent).to.contain('hidden-message-42');
     expect(part(element, '[part~="message"]').textContent).to.contain('Embedded message');
     await expectAccessible(element);
+    // The result stays labelled with the object it was read from, whatever file-key says now.
+    element.setAttribute('file-key', 'another/object.mp4');
+    await element.updateComplete;
+    expect(part(element, '[part~="file"]').textContent).to.contain(output);
+    expect(part(element, '[part~="file"]').textContent).not.to.contain('another/object.mp4');
   });
 
   it('should sign each request on the host server through auth-url="/api/sign"', async () => {
