@@ -12,6 +12,7 @@ export {
   CosBeforeUploadEvent,
   CosCancelEvent,
   CosErrorEvent,
+  CosEvent,
   CosJobChangeEvent,
   CosJobCompleteEvent,
   CosJobFailedEvent,

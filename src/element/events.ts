@@ -17,7 +17,14 @@ export interface ProgressDetail {
   readonly totalBytes?: number;
 }
 
-const init = (cancelable = false): EventInit => ({ bubbles: true, composed: true, cancelable });
+/** What every event of the element shares: a readonly `detail`, bubbling and composed (it leaves the shadow root). */
+export abstract class CosEvent<Detail> extends Event {
+  readonly detail: Detail;
+  constructor(type: keyof GlobalEventHandlersEventMap, detail: Detail, cancelable = false) {
+    super(type, { bubbles: true, composed: true, cancelable });
+    this.detail = detail;
+  }
+}
 
 /** Detail of {@link CosBeforeUploadEvent}. */
 export interface CosBeforeUploadDetail {
@@ -28,11 +35,9 @@ export interface CosBeforeUploadDetail {
 }
 
 /** Fired before an upload starts; `preventDefault()` vetoes it (the file stays chosen). */
-export class CosBeforeUploadEvent extends Event {
-  readonly detail: CosBeforeUploadDetail;
+export class CosBeforeUploadEvent extends CosEvent<CosBeforeUploadDetail> {
   constructor(detail: CosBeforeUploadDetail) {
-    super('cos-before-upload', init(true));
-    this.detail = detail;
+    super('cos-before-upload', detail, true);
   }
 }
 
@@ -43,11 +48,9 @@ export interface CosUploadStartDetail {
 }
 
 /** Fired when the upload begins (also when it resumes parts left by an earlier page). */
-export class CosUploadStartEvent extends Event {
-  readonly detail: CosUploadStartDetail;
+export class CosUploadStartEvent extends CosEvent<CosUploadStartDetail> {
   constructor(detail: CosUploadStartDetail) {
-    super('cos-upload-start', init());
-    this.detail = detail;
+    super('cos-upload-start', detail);
   }
 }
 
@@ -60,11 +63,9 @@ export interface CosUploadProgressDetail extends ProgressDetail {
 }
 
 /** Fired whenever more of the file has been sent. */
-export class CosUploadProgressEvent extends Event {
-  readonly detail: CosUploadProgressDetail;
+export class CosUploadProgressEvent extends CosEvent<CosUploadProgressDetail> {
   constructor(detail: CosUploadProgressDetail) {
-    super('cos-upload-progress', init());
-    this.detail = detail;
+    super('cos-upload-progress', detail);
   }
 }
 
@@ -74,11 +75,9 @@ export interface CosUploadCompleteDetail {
 }
 
 /** Fired once the file is stored in the bucket. */
-export class CosUploadCompleteEvent extends Event {
-  readonly detail: CosUploadCompleteDetail;
+export class CosUploadCompleteEvent extends CosEvent<CosUploadCompleteDetail> {
   constructor(detail: CosUploadCompleteDetail) {
-    super('cos-upload-complete', init());
-    this.detail = detail;
+    super('cos-upload-complete', detail);
   }
 }
 
@@ -90,11 +89,9 @@ export interface CosJobSubmittedDetail {
 }
 
 /** Fired when the media job exists (submitted, or found again after a reload). */
-export class CosJobSubmittedEvent extends Event {
-  readonly detail: CosJobSubmittedDetail;
+export class CosJobSubmittedEvent extends CosEvent<CosJobSubmittedDetail> {
   constructor(detail: CosJobSubmittedDetail) {
-    super('cos-job-submitted', init());
-    this.detail = detail;
+    super('cos-job-submitted', detail);
   }
 }
 
@@ -109,11 +106,9 @@ export interface CosJobChangeDetail {
 }
 
 /** Fired at every change of the job's state or progress. */
-export class CosJobChangeEvent extends Event {
-  readonly detail: CosJobChangeDetail;
+export class CosJobChangeEvent extends CosEvent<CosJobChangeDetail> {
   constructor(detail: CosJobChangeDetail) {
-    super('cos-job-change', init());
-    this.detail = detail;
+    super('cos-job-change', detail);
   }
 }
 
@@ -132,11 +127,9 @@ export interface CosJobCompleteDetail {
 }
 
 /** Fired when the job succeeded. */
-export class CosJobCompleteEvent extends Event {
-  readonly detail: CosJobCompleteDetail;
+export class CosJobCompleteEvent extends CosEvent<CosJobCompleteDetail> {
   constructor(detail: CosJobCompleteDetail) {
-    super('cos-job-complete', init());
-    this.detail = detail;
+    super('cos-job-complete', detail);
   }
 }
 
@@ -148,11 +141,9 @@ export interface CosJobFailedDetail {
 }
 
 /** Fired when the media job ended in `Failed`. */
-export class CosJobFailedEvent extends Event {
-  readonly detail: CosJobFailedDetail;
+export class CosJobFailedEvent extends CosEvent<CosJobFailedDetail> {
   constructor(detail: CosJobFailedDetail) {
-    super('cos-job-failed', init());
-    this.detail = detail;
+    super('cos-job-failed', detail);
   }
 }
 
@@ -163,11 +154,9 @@ export interface CosCancelDetail {
 }
 
 /** Fired when the work was cancelled (the upload aborted, or the job cancelled on the service). */
-export class CosCancelEvent extends Event {
-  readonly detail: CosCancelDetail;
+export class CosCancelEvent extends CosEvent<CosCancelDetail> {
   constructor(detail: CosCancelDetail) {
-    super('cos-cancel', init());
-    this.detail = detail;
+    super('cos-cancel', detail);
   }
 }
 
@@ -178,11 +167,9 @@ export interface CosErrorDetail {
 }
 
 /** Fired whenever the work fails: a bad attribute, a refused file, signing, the network, the service, the job. */
-export class CosErrorEvent extends Event {
-  readonly detail: CosErrorDetail;
+export class CosErrorEvent extends CosEvent<CosErrorDetail> {
   constructor(detail: CosErrorDetail) {
-    super('cos-error', init());
-    this.detail = detail;
+    super('cos-error', detail);
   }
 }
 
