@@ -7,7 +7,7 @@
  * ```tsx
  * <cos-transcoder bucket="examplebucket-1250000000" region="ap-guangzhou" file-key="input/a.mp4"
  *   template-id="t1460606b9752148c4ab182f55163ba7cd" auth-url="/api/sts"
- *   oncos-job-complete={(event) => console.log(event.detail.outputs)} />
+ *   oncos-job-complete={(event) => setOutputs(event.detail.outputs)} />
  * ```
  *
  * @packageDocumentation

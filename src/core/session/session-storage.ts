@@ -144,7 +144,7 @@ function recordIds(storage: Storage, prefix: string): string[] {
  *
  * @example
  * ```ts
- * for (const item of listSessions()) console.log(item.kind, item.key, item.createdAt);
+ * for (const item of listSessions()) showInFlight(item.kind, item.key, item.createdAt);
  * ```
  */
 export function listSessions(options: ListSessionsOptions = {}): SessionRecordInfo[] {
