@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { oneEvent } from '@open-wc/testing-helpers';
 import type { CosTranscoder } from '../../src/element/cos-transcoder.js';
+import type { CosErrorDetail, CosErrorEvent } from '../../src/element/events.js';
 import {
   WATERMARK_TEMPLATE,
   config,
@@ -46,6 +47,16 @@ function recordEvents(element: CosTranscoder): { type: string; detail: any }[] {
 /** Consecutive duplicates collapsed: the shape of the event sequence. */
 const sequence = (events: { type: string }[]) =>
   events.map((event) => event.type).filter((type, index, all) => type !== all[index - 1]);
+
+/** Chooses the sample, starts, and resolves with the `cos-error` the start fires, once the element shows `failed`. */
+async function startUntilError(element: CosTranscoder): Promise<CosErrorDetail> {
+  element.file = await sampleFile();
+  const fired = oneEvent(element, 'cos-error') as Promise<CosErrorEvent>;
+  void element.start();
+  const { detail } = await fired;
+  await untilPhase(element, 'failed');
+  return detail;
+}
 
 describe('<cos-transcoder> against the emulator', function () {
   this.timeout(30000);
@@ -176,12 +187,8 @@ describe('<cos-transcoder> against the emulator', function () {
 
   it('should turn an auth-url that refuses into a worded sign-failed error', async () => {
     const element = await transcoder(emulatorAttributes({ 'auth-url': '/api/no-such-route', lang: 'en' }));
-    element.file = await sampleFile();
-    const fired = oneEvent(element, 'cos-error');
-    void element.start();
-    const { detail } = await fired;
+    const detail = await startUntilError(element);
     expect(detail.error.code).to.equal('sign-failed');
-    await untilPhase(element, 'failed');
     expect(textOf(element)).to.contain('Could not get permission to upload');
     expect(part(element, '[part~="retry-button"]')).to.exist;
   });
@@ -203,12 +210,8 @@ describe('<cos-transcoder> against the emulator', function () {
 
   it('should say in words that the template does not exist', async () => {
     const element = await transcoder(emulatorAttributes({ 'template-id': 't1000000000000000000000000000000ff', lang: 'en' }));
-    element.file = await sampleFile();
-    const fired = oneEvent(element, 'cos-error');
-    void element.start();
-    const { detail } = await fired;
+    const detail = await startUntilError(element);
     expect(detail.error.code).to.equal('service');
-    await untilPhase(element, 'failed');
     expect(textOf(element)).to.contain('The template t1000000000000000000000000000000ff does not exist.');
     await expectAccessible(element);
   });
@@ -216,12 +219,8 @@ describe('<cos-transcoder> against the emulator', function () {
   it('should say the key is forbidden when the credentials do not cover it (403 AccessDenied)', async () => {
     // /api/narrow/ hands out credentials for keys under narrow/ only.
     const element = await transcoder(emulatorAttributes({ 'auth-url': '/api/narrow/sts', lang: 'en' }));
-    element.file = await sampleFile();
-    const fired = oneEvent(element, 'cos-error');
-    void element.start();
-    const { detail } = await fired;
+    const detail = await startUntilError(element);
     expect(detail.error.status).to.equal(403);
-    await untilPhase(element, 'failed');
     expect(textOf(element)).to.contain('The credentials do not allow writing');
   });
 
