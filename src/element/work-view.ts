@@ -166,7 +166,9 @@ function renderActions({ session, strings: s, act }: WorkContext): TemplateResul
     buttons.push(paused ? button('resume', s.resume, act.resume, true) : button('pause', s.pause, act.pause));
   }
   if (BUSY.includes(phase) && !session.loading) buttons.push(button('cancel', s.cancel, act.cancel));
-  if (phase === 'failed' || phase === 'cancelled') buttons.push(button('retry', s.retry, act.retry, true));
+  // After a failure Retry resumes what failed; after a cancel nothing is left to resume: the same work runs afresh.
+  if (phase === 'failed') buttons.push(button('retry', s.retry, act.retry, true));
+  if (phase === 'cancelled') buttons.push(button('retry', s.again, act.retry, true));
   if (phase === 'failed' || phase === 'cancelled' || phase === 'done') buttons.push(button('reset', s.reset, act.reset));
   return buttons.length ? html`<div part="actions">${buttons}</div>` : nothing;
 }

@@ -92,6 +92,7 @@ describe('<cos-transcoder> methods', function () {
       expect((await cancelled).detail.phase).to.equal('uploading');
       await untilPhase(element, 'cancelled');
       expect(textOf(element)).to.contain('Cancelled');
+      expect(part(element, '[part~="retry-button"]').textContent?.trim()).to.equal('Run again');
       element.reset();
       await element.updateComplete;
       expect(element.matches(':state(idle)')).to.equal(true);

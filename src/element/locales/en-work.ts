@@ -4,6 +4,7 @@ export const enWork = {
   resume: 'Resume',
   cancel: 'Cancel',
   retry: 'Retry',
+  again: 'Run again',
   reset: 'Start over',
   idle: 'Ready',
   uploading: 'Uploading',

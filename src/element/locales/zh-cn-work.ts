@@ -6,6 +6,7 @@ export const zhCNWork: WorkStrings = {
   resume: '继续',
   cancel: '取消',
   retry: '重试',
+  again: '重新运行',
   reset: '重新开始',
   idle: '就绪',
   uploading: '正在上传',
