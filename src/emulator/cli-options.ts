@@ -23,9 +23,17 @@ const FLAGS = {
   bucket: ['list', 'A bucket, name or name@region; repeatable (default examplebucket-<app-id>)'],
   'data-dir': ['string', 'Where objects are stored (default: a temporary folder removed on exit)'],
   'cors-origin': ['list', 'An origin the buckets allow; repeatable (default *)'],
+  'admin-token': ['string', 'Token the admin endpoint requires for changes (default: random, printed at start)'],
+  'allow-host': ['list', 'A Host name accepted besides the base domain and loopback; repeatable'],
+  'callback-allow': ['list', 'A host or host:port job callbacks may go to besides loopback; repeatable'],
+  'headers-timeout-ms': ['number', 'Milliseconds a client may take to send headers (default 10000)'],
+  'request-timeout-ms': ['number', 'Milliseconds a whole request may take; 0 for none (default 3600000)'],
+  'idle-timeout-ms': ['number', 'Milliseconds a connection may stay silent (default 30000)'],
+  'max-connections': ['number', 'Connections open at once (default 256)'],
   'job-workers': ['number', 'Media jobs running at once (default 2)'],
   'job-queue-ms': ['number', 'Milliseconds a job stays Submitted at least (default 500)'],
   'job-run-ms': ['number', 'Milliseconds a job stays Running (default 3000)'],
+  'max-queued-jobs': ['number', 'Jobs waiting to run at once; more are refused (default 1000)'],
   'callback-attempts': ['number', 'Attempts per job callback (default 3)'],
   'max-skew-seconds': ['number', "Seconds a signature may start ahead of the server's clock (default 900)"],
   faults: ['string', 'A fault configuration, as JSON (see PUT /_emulator/faults)'],
@@ -162,6 +170,24 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   }
   const origins = values.get('cors-origin');
   if (origins) options.corsOrigins = origins;
+  const adminToken = text('admin-token');
+  if (adminToken !== undefined) options.adminToken = adminToken;
+  const allowedHosts = values.get('allow-host');
+  if (allowedHosts) options.allowedHosts = allowedHosts;
+  const callbackAllow = values.get('callback-allow');
+  if (callbackAllow) options.callbackAllow = callbackAllow;
+  const limitFlags = {
+    'headers-timeout-ms': 'headersTimeoutMs',
+    'request-timeout-ms': 'requestTimeoutMs',
+    'idle-timeout-ms': 'idleTimeoutMs',
+    'max-connections': 'maxConnections',
+  } as const;
+  const limits: NonNullable<EmulatorOptions['limits']> = {};
+  for (const [flag, key] of Object.entries(limitFlags)) {
+    const value = num(flag as Flag);
+    if (value !== undefined) limits[key] = value;
+  }
+  if (Object.keys(limits).length > 0) options.limits = limits;
 
   const jobs: NonNullable<EmulatorOptions['jobs']> = {};
   const workers = num('job-workers');
@@ -170,6 +196,8 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (queueDelayMs !== undefined) jobs.queueDelayMs = queueDelayMs;
   const runMs = num('job-run-ms');
   if (runMs !== undefined) jobs.runMs = runMs;
+  const maxQueued = num('max-queued-jobs');
+  if (maxQueued !== undefined) jobs.maxQueued = maxQueued;
   if (Object.keys(jobs).length > 0) options.jobs = jobs;
   const attempts = num('callback-attempts');
   if (attempts !== undefined) options.callbacks = { attempts };

@@ -1,7 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Keyring } from './auth/keyring.js';
 import { createCiModule } from './ci/ci-module.js';
 import { EmulatorClock } from './clock.js';
@@ -11,6 +8,7 @@ import { createAdminHandler } from './faults/admin-handler.js';
 import { RandomFaultController } from './faults/fault-controller.js';
 import { createRequestListener } from './http/server.js';
 import { resolveOptions, type EmulatorOptions } from './options.js';
+import { openDataDir } from './storage/data-dir.js';
 import { DiskObjectStore } from './storage/disk-object-store.js';
 import { Ingestor } from './storage/ingest.js';
 import { createStsModule } from './sts/sts-module.js';
@@ -50,7 +48,7 @@ export interface Emulator {
   readonly endpoints: EmulatorEndpoints;
   /** The faults in force; `update()` changes them (as `PUT /_emulator/faults` does). */
   readonly faults: FaultController;
-  /** The data folder. */
+  /** The folder the emulator keeps its files in: `<dataDir>/cos-emulator/`, or a temporary one. */
   readonly dataDir: string;
   /** Stops serving, ends every connection, job and callback, and removes a temporary data folder. */
   close(): Promise<void>;
@@ -69,9 +67,8 @@ export interface Emulator {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);
-  const ownDataDir = resolved.dataDir === undefined;
-  const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'cos-emulator-')) : resolve(resolved.dataDir!);
-  await mkdir(dataDir, { recursive: true });
+  const data = await openDataDir(resolved.dataDir);
+  const dataDir = data.path;
   const clock = new EmulatorClock();
   const objects = new DiskObjectStore(dataDir, () => clock.now());
   await objects.init();
@@ -94,7 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (error) {
     await Promise.all(modules.map((module) => module.close?.()));
     await env.ingestor.close();
-    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    await data.dispose();
     throw error;
   }
   const address = server.address();
@@ -112,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         await stopped;
         await Promise.all(modules.map((module) => module.close?.()));
         await env.ingestor.close();
-        if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+        await data.dispose();
       })();
       return closing;
     },

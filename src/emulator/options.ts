@@ -45,6 +45,11 @@ export const BucketOptionsSchema = z.object({
   cors: z.optional(z.array(CorsRuleSchema)),
 });
 
+/** The published example key: refused when the emulator listens beyond loopback (see `host`). */
+export const DEFAULT_SECRET_ID = 'AKIDEMULATOREXAMPLEKEYID0000000000';
+/** The published example key's secret. */
+export const DEFAULT_SECRET_KEY = 'emulatorExampleSecretKey0000000000';
+
 const hostName = z.string().check(z.regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address'));
 const positiveMs = (max: number) => z.int().check(z.gte(0), z.lte(max));
 
@@ -59,9 +64,40 @@ export const EmulatorOptionsSchema = z.object({
   /** The account's APPID. @default '1250000000' */
   appId: z._default(z.string().check(z.regex(/^\d{1,20}$/, 'must be digits')), '1250000000'),
   /** The permanent key id. @default 'AKIDEMULATOREXAMPLEKEYID0000000000' */
-  secretId: z._default(z.string().check(z.regex(/^[\x21-\x7E]{1,128}$/)), 'AKIDEMULATOREXAMPLEKEYID0000000000'),
+  secretId: z._default(z.string().check(z.regex(/^[\x21-\x7E]{1,128}$/)), DEFAULT_SECRET_ID),
   /** The permanent key. @default 'emulatorExampleSecretKey0000000000' */
-  secretKey: z._default(z.string().check(z.regex(/^[\x21-\x7E]{1,128}$/)), 'emulatorExampleSecretKey0000000000'),
+  secretKey: z._default(z.string().check(z.regex(/^[\x21-\x7E]{1,128}$/)), DEFAULT_SECRET_KEY),
+  /**
+   * The admin endpoint's token: every change through `/_emulator/` must carry it as `x-emulator-admin-token`.
+   * @default a random one per start, printed in the endpoints
+   */
+  adminToken: z.optional(z.string().check(z.regex(/^[\x21-\x7E]{16,256}$/, 'must be 16 to 256 visible ASCII characters'))),
+  /**
+   * Host names a request's `Host` may carry besides `baseDomain`, its subdomains and the loopback addresses; any
+   * other is refused (a DNS-rebinding guard). `*.example.test` allows the subdomains of `example.test`.
+   * @default []
+   */
+  allowedHosts: z._default(z.array(z.string().check(z.regex(/^(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/i))), []),
+  /**
+   * Where job callbacks may go besides loopback: `host` (any port) or `host:port`. A job whose `CallBack` names
+   * another host is refused at submission, as the cloud refuses intranet addresses.
+   * @default []
+   */
+  callbackAllow: z._default(z.array(z.string().check(z.regex(/^[a-z0-9.[\]:-]+$/i, 'must be host or host:port'))), []),
+  /** Bounds that keep a misbehaving client from holding the emulator. */
+  limits: z.prefault(
+    z.object({
+      /** Milliseconds a client may take to send a request's headers. @default 10000 */
+      headersTimeoutMs: z._default(z.int().check(z.gte(1), z.lte(600_000)), 10_000),
+      /** Milliseconds a whole request may take (its body included); 0 for no limit. @default 3600000 */
+      requestTimeoutMs: z._default(positiveMs(86_400_000), 3_600_000),
+      /** Milliseconds a connection may stay silent, a stalled body included, before it is closed. @default 30000 */
+      idleTimeoutMs: z._default(z.int().check(z.gte(1), z.lte(3_600_000)), 30_000),
+      /** Connections open at once; more are refused. @default 256 */
+      maxConnections: z._default(z.int().check(z.gte(1), z.lte(65_536)), 256),
+    }),
+    {},
+  ),
   /** Region of buckets that name none. @default 'ap-guangzhou' */
   region: z._default(region, 'ap-guangzhou'),
   /** Buckets, by name or in full. @default [`examplebucket-<appId>`] */
@@ -85,6 +121,8 @@ export const EmulatorOptionsSchema = z.object({
       runMs: z._default(positiveMs(3_600_000), 3000),
       /** Progress updates while running. @default 5 */
       progressSteps: z._default(z.int().check(z.gte(1), z.lte(100)), 5),
+      /** Jobs waiting to run, all queues together; a submission beyond is refused with the service's error. @default 1000 */
+      maxQueued: z._default(z.int().check(z.gte(1), z.lte(1_000_000)), 1000),
     }),
     {},
   ),
