@@ -79,20 +79,33 @@ export function resolveJobLookup(options: JobLookupOptions = {}): JobLookupSetti
   });
 }
 
-// Ids of the jobs submitJob handed out in this page (JS realm). Neither a search nor a record adopts one of them:
-// two identical submissions made on purpose are two jobs, and the second must not be mistaken for the first.
-const accounted = new Set<string>();
+// Ids of the jobs submitJob handed out in this page (JS realm), each with the turn it was handed out at. Neither a
+// search nor a record adopts one of them: two identical submissions made on purpose are two jobs, and the second
+// must not be mistaken for the first. (A call that overlapped the one given the job joins it: see `accountedSince`.)
+const accounted = new Map<string, number>();
+let turn = 0;
 
 /** Whether `submitJob` already handed job `jobId` out in this page. */
 export function isAccountedJob(jobId: string): boolean {
   return accounted.has(jobId);
 }
 
+/** The turn of the last job handed out in this page: {@link accountedSince} tells the jobs handed out after it. */
+export function accountingMark(): number {
+  return turn;
+}
+
+/** Whether job `jobId` was handed out in this page after `mark` (an {@link accountingMark}). */
+export function accountedSince(jobId: string, mark: number): boolean {
+  return (accounted.get(jobId) ?? -1) > mark;
+}
+
 /** Remembers that this page holds job `jobId`, so that no lookup or record adopts it again. */
 export function accountForJob(jobId: string): void {
+  turn += 1;
   accounted.delete(jobId);
-  accounted.add(jobId);
-  for (const oldest of accounted) {
+  accounted.set(jobId, turn);
+  for (const oldest of accounted.keys()) {
     if (accounted.size <= MAX_ACCOUNTED) break;
     accounted.delete(oldest);
   }

@@ -123,8 +123,8 @@ export interface SubmittedJob {
    * - `submitted`: `POST /jobs` answered with it;
    * - `recovered`: the answer to `POST /jobs` was lost, and the job that request created was found through the
    *   list API instead of submitting again;
-   * - `reattached`: a record persisted by an earlier page (before a reload) named this job, so nothing was
-   *   submitted.
+   * - `reattached`: a record persisted by an earlier page (before a reload), another tab, or an overlapping call
+   *   of the same request named this job, so nothing was submitted.
    */
   origin: 'submitted' | 'recovered' | 'reattached';
   /** `POST /jobs` requests sent (0 when reattached). */

@@ -5,9 +5,12 @@ import type { JobRequest } from '../protocol/job-request-schemas.js';
 import { abortError, delay } from '../transport/delay.js';
 import { retryDelay } from '../transport/retry.js';
 import type { ServiceClient, ServiceResponse } from '../transport/service-client.js';
+import { withCrossTabLock } from '../storage/cross-tab-lock.js';
 import { describeJobs, readJobsResponse } from './job-api.js';
 import {
   accountForJob,
+  accountedSince,
+  accountingMark,
   isAccountedJob,
   lookForSubmittedJob,
   monotonicNow,
@@ -35,8 +38,8 @@ export interface SubmitJobOptions {
    */
   signal?: AbortSignal;
   /**
-   * Where the record that lets a reloaded page find its job is kept; `false` keeps none (no re-attach, but a lost
-   * answer is still recovered). @default defaultJobRecordStore()
+   * Where the record that lets a reloaded page find its job is kept; `false` keeps none (no re-attach and no
+   * coordination between tabs, but a lost answer is still recovered). @default defaultJobRecordStore()
    */
   records?: JobRecordStore | false;
   /** How a job whose submission answer was lost is looked for. */
@@ -85,6 +88,8 @@ interface Submission {
   readonly signal: AbortSignal | undefined;
   /** The monotonic clock the lookups measure the time since a `POST` with. */
   readonly now: () => number;
+  /** The {@link accountingMark} when the call began: a job this page was given later came from an overlapping call. */
+  readonly mark: number;
   /** Whether a `POST /jobs` may have left: from then on, the pending record is the only trace of a job. */
   posted: boolean;
 }
@@ -116,8 +121,10 @@ async function reattach(submission: Submission): Promise<SubmittedJob | undefine
     await record.forget();
     return undefined;
   }
-  // Records let a reloaded page find its job; within one page, each call submits.
-  if (stored.jobId !== undefined && isAccountedJob(stored.jobId)) return undefined;
+  // Records let a reloaded page (or another tab) find its job; within one page, each call submits, unless it
+  // overlapped the call that was given the job (a double click, a component mounted twice).
+  const given = stored.jobId !== undefined && isAccountedJob(stored.jobId);
+  if (given && !accountedSince(stored.jobId!, submission.mark)) return undefined;
   const adopt = (job: JobsDetail): SubmittedJob => {
     accountForJob(job.JobId);
     return { job, origin: 'reattached', submissions: 0, release: record.releaser(job.JobId) };
@@ -219,9 +226,10 @@ async function submitWithoutDuplicates(submission: Submission): Promise<Submitte
  *
  * 1. The request is validated and built (`buildJobRequest`); nothing is sent when it is invalid.
  * 2. A record for the same request (same bucket, region and body; see {@link jobRequestFingerprint}), younger than
- *    24 hours, is followed instead of submitting. Records let a reloaded page find its job; within one page, each
- *    call submits: a record naming a job this page was already given is passed over (two identical submissions
- *    made on purpose are two jobs). A record naming a job is followed by reading the job back
+ *    24 hours, is followed instead of submitting. Records let a reloaded page, or another tab, find its job;
+ *    within one page, each call submits: a record naming a job this page was already given is passed over (two
+ *    identical submissions made on purpose are two jobs), unless this call began before that job was given (calls
+ *    that overlap, such as a double click, share one job). A record naming a job is followed by reading the job back
  *    (`origin: 'reattached'`), whatever its state; a record of an unknown job is dropped. A pending record (a
  *    `POST` whose answer was never read, by an earlier page or an earlier call) makes the call look for that job
  *    first, and re-attach to it when found.
@@ -233,6 +241,11 @@ async function submitWithoutDuplicates(submission: Submission): Promise<Submitte
  *    service's `Retry-After`), at most `client.retry.delays.length + 1` times in all. Otherwise the submission's
  *    error is thrown and the pending record stays, so that the next call looks for the job first (a slow service
  *    may still create the job of a timed-out `POST`).
+ *
+ * Steps 2 and 3 run under a lock named after the record (`navigator.locks` across the tabs and frames of the
+ * origin, else a queue within the page; none with `records: false`): of two tabs that submit the same request at
+ * the same moment, the second waits, then follows the first one's job (`origin: 'reattached'`); one job is created.
+ * `signal` also gives up that wait.
  *
  * The record stays until `release()` is called (a `JobTracker` given the result calls it when the job ends), so
  * that a page reloaded meanwhile finds the job again.
@@ -274,8 +287,9 @@ export async function submitJob(
   const lookup = resolveJobLookup(options.lookup);
   const { signal } = options;
   const store = options.records === false ? undefined : (options.records ?? defaultJobRecordStore());
+  const fingerprint = jobRequestFingerprint(client.bucket, client.region, body);
   const record = new SubmissionRecord(store, {
-    fingerprint: jobRequestFingerprint(client.bucket, client.region, body),
+    fingerprint,
     bucket: client.bucket,
     region: client.region,
     tag: canonical.Tag,
@@ -289,11 +303,15 @@ export async function submitJob(
     lookup,
     signal,
     now: monotonicNow,
+    mark: accountingMark(),
     posted: false,
   };
+  const submit = async () => (await reattach(submission)) ?? (await submitWithoutDuplicates(submission));
   try {
     if (signal?.aborted) throw abortError(signal, 'submit');
-    return (await reattach(submission)) ?? (await submitWithoutDuplicates(submission));
+    // One submission per record across the tabs of the origin: a second tab waits, then finds the record (with its
+    // job id, or pending) and follows or looks for that job instead of submitting again.
+    return store ? await withCrossTabLock(`job-record:${fingerprint}`, submit, signal) : await submit();
   } catch (error) {
     if (!signal?.aborted) throw error;
     // Once a POST may have left, its pending record is the only trace of the job it may have created: it stays, so
