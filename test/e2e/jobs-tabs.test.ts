@@ -30,7 +30,7 @@ describe('submitJob of one job from two tabs at once (Chromium, Web Locks, emula
         return { transport, submit: () => page.core.submitJob(tabClient, request, { records }) };
       });
 
-      const [first, second] = await Promise.all(tabs.map((tab) => tab.submit()));
+      const [first, second] = await Promise.all([tabs[0]!.submit(), tabs[1]!.submit()]);
 
       const ids = await jobIdsOf(client, input);
       await cancelJob(client, first.job.JobId).catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { JobsDetail } from '../protocol/ci-schemas.js';
 import { parseJobCallback } from '../protocol/callback.js';
-import type { EventSourceLike, JobCallbackRelay, TrackerEnvironment } from './job-types.js';
+import type { EventSourceLike, JobCallbackRelay, RelayStatus, TrackerEnvironment } from './job-types.js';
 
 /** `EventSource.CLOSED`: the browser gave up reconnecting (or the stream was refused); it never reopens. */
 const EVENT_SOURCE_CLOSED = 2;
@@ -19,8 +19,8 @@ export interface CallbackChannelOptions {
   /** Receives a failure of the host's side (its `subscribe` threw, the `EventSource` could not be made). */
   onError: (error: unknown) => void;
   /**
-   * Called when the event stream opens again after an error (the browser reconnected), not at its first open:
-   * callbacks may have come while it was down.
+   * Called when the event stream opens again after an error (the browser reconnected), or the subscription reports
+   * `open` again after `down`, not at their first open: callbacks may have come while it was down.
    */
   onReopen?: () => void;
 }
@@ -50,9 +50,10 @@ export function callbackReports(body: unknown, jobId: string): JobsDetail[] | un
 
 /**
  * The host's relay of CI callbacks for one job, opened and closed as one channel: the host's `subscribe` (open
- * from the moment it is called until stopped) and a Server-Sent Events stream (open from its `open` event until an
- * `error`; the browser reconnects by itself, and a stream in `CLOSED` state is gone for good). The channel is open
- * while either is, which is when polling can slow down to a safety net.
+ * from the moment it is called until stopped, except while it reports its status `down`) and a Server-Sent Events
+ * stream (open from its `open` event until an `error`; the browser reconnects by itself, and a stream in `CLOSED`
+ * state is gone for good). The channel is open while either is, which is when polling can slow down to a safety
+ * net.
  *
  * Nothing the host's code does (a `subscribe` that throws, a `deliver` call after `stop()`) throws back into it. A
  * `subscribe` may deliver before it returns; when that ends the channel, the unsubscribe function it returns is
@@ -70,6 +71,10 @@ export class CallbackChannel {
   readonly #options: CallbackChannelOptions;
   #unsubscribe: (() => void) | undefined;
   #subscribed = false;
+  /** The subscription's last reported status (`open` until it reports otherwise). */
+  #subscriptionUp = true;
+  /** Whether the subscription has been up once: a later `open` is a reconnection. */
+  #subscriptionWasUp = false;
   #source: EventSourceLike | undefined;
   #sourceOpen = false;
   /** Whether the event stream has opened before: a later `open` is a reconnection. */
@@ -128,12 +133,27 @@ export class CallbackChannel {
     const deliver = (body: unknown): void => {
       if (!this.#stopped) this.#options.onBody(body);
     };
+    let returned = false;
+    const status = (state: RelayStatus): void => {
+      if (this.#stopped || (state !== 'open' && state !== 'down')) return;
+      const up = state === 'open';
+      if (up === this.#subscriptionUp) return;
+      this.#subscriptionUp = up;
+      // Before `subscribe` returns, the channel is not counted open yet: `start()` settles it.
+      if (!returned) return;
+      const reopened = up && this.#subscriptionWasUp;
+      if (up) this.#subscriptionWasUp = true;
+      this.#update();
+      if (reopened && !this.#stopped) this.#options.onReopen?.();
+    };
     let unsubscribe: (() => void) | void;
     try {
-      unsubscribe = subscribe(jobId, deliver);
+      unsubscribe = subscribe(jobId, deliver, status);
     } catch (error) {
       this.#options.onError(error);
       return;
+    } finally {
+      returned = true;
     }
     const stop = typeof unsubscribe === 'function' ? unsubscribe : undefined;
     if (this.#stopped) {
@@ -142,6 +162,7 @@ export class CallbackChannel {
     }
     this.#unsubscribe = stop;
     this.#subscribed = true;
+    this.#subscriptionWasUp = this.#subscriptionUp;
   }
 
   #connect(url: string): void {
@@ -191,7 +212,7 @@ export class CallbackChannel {
 
   #update(): void {
     if (this.#stopped) return;
-    const open = this.#subscribed || this.#sourceOpen;
+    const open = (this.#subscribed && this.#subscriptionUp) || this.#sourceOpen;
     if (open === this.#open) return;
     this.#open = open;
     this.#options.onChange(open);

@@ -74,10 +74,20 @@ export interface JobSnapshot {
 export type JobListener = (snapshot: JobSnapshot) => void;
 
 /**
+ * What a `relay.subscribe` reports about its connection: `open` (callbacks can arrive, polling slows down to the
+ * safety net) or `down` (they cannot, polling goes on at its normal pace).
+ */
+export type RelayStatus = 'open' | 'down';
+
+/**
  * A way for the host page to relay CI's job callbacks (`CallBack` URL → the host's server → the page):
  *
  * - `subscribe`: a host function that calls `deliver(body)` for each callback of `jobId` and returns an
- *   unsubscribe function (a WebSocket, a Firebase listener, anything);
+ *   unsubscribe function (a WebSocket, a Firebase listener, anything). It may call `status('down')` when its
+ *   connection is lost and `status('open')` when it is back (the third argument; a `subscribe` that ignores it is
+ *   taken as open from the moment it is called until unsubscribed). Calling `status('down')` before returning
+ *   says "not connected yet". An `open` after a `down` brings one poll at once (callbacks may have come while it
+ *   was down), except for the first connection;
  * - `eventSource`: the URL of a Server-Sent Events stream whose `message` events carry callback bodies (`{jobId}`
  *   in the URL is replaced by the job id, URL-encoded).
  *
@@ -90,7 +100,26 @@ export type JobListener = (snapshot: JobSnapshot) => void;
  * event stream opens again after an error, since callbacks may have come while it was down.
  */
 export interface JobCallbackRelay {
-  subscribe?: (jobId: string, deliver: (body: unknown) => void) => (() => void) | void;
+  /**
+   * @example
+   * ```ts
+   * const relay: JobCallbackRelay = {
+   *   subscribe(jobId, deliver, status) {
+   *     const socket = new WebSocket(`wss://example.com/ci-callbacks?jobId=${jobId}`);
+   *     status('down'); // not connected yet: poll at the normal pace meanwhile
+   *     socket.onopen = () => status('open'); // polling slows down to the safety net
+   *     socket.onclose = () => status('down'); // polling speeds back up
+   *     socket.onmessage = (event) => deliver(event.data);
+   *     return () => socket.close();
+   *   },
+   * };
+   * ```
+   */
+  subscribe?: (
+    jobId: string,
+    deliver: (body: unknown) => void,
+    status: (state: RelayStatus) => void,
+  ) => (() => void) | void;
   eventSource?: string;
   /** `withCredentials` of the `EventSource`. @default false */
   withCredentials?: boolean;

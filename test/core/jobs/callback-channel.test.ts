@@ -164,4 +164,66 @@ describe('CallbackChannel', () => {
     channel.start();
     expect([channel.open, channel.holdsEventSource, errors]).to.deep.equal([false, false, [bug]]);
   });
+
+  describe('with a subscription that reports its status', () => {
+    /** A relay whose `subscribe` hands the test its `status` function. */
+    function reportingRelay(initial?: 'open' | 'down') {
+      const host = { status: undefined as ((state: 'open' | 'down') => void) | undefined };
+      const relay = {
+        subscribe: (_jobId: string, _deliver: unknown, status: (state: 'open' | 'down') => void) => {
+          host.status = status;
+          if (initial) status(initial);
+          return undefined;
+        },
+      };
+      return { host, relay };
+    }
+
+    it('should close while the subscription is down and open again, reporting the reconnection', () => {
+      const { host, relay } = reportingRelay();
+      const { channel, seen } = channelSetup(relay);
+      channel.start();
+      host.status?.('down');
+      const whileDown = channel.open;
+      host.status?.('down');
+      host.status?.('open');
+      const outcome = [seen.changes, whileDown, channel.open, seen.reopens];
+      expect(outcome).to.deep.equal([[true, false, true], false, true, 1]);
+      channel.stop();
+    });
+
+    it('should start closed when subscribe reports down before it returns; its first open is no reconnection', () => {
+      const { host, relay } = reportingRelay('down');
+      const { channel, seen } = channelSetup(relay);
+      channel.start();
+      const atStart = channel.open;
+      host.status?.('open');
+      expect([atStart, seen.changes, seen.reopens]).to.deep.equal([false, [true], 0]);
+      channel.stop();
+    });
+
+    it('should stay open while the event stream is open, whatever the subscription says', () => {
+      const { host, relay } = reportingRelay();
+      const { channel, seen } = channelSetup({ ...relay, eventSource: '/e' });
+      channel.start();
+      FakeEventSource.last.open();
+      host.status?.('down');
+      const both = channel.open;
+      FakeEventSource.last.fail();
+      expect([both, seen.changes]).to.deep.equal([true, [true, false]]);
+      channel.stop();
+    });
+
+    it('should ignore statuses after stop and values it does not know', () => {
+      const { host, relay } = reportingRelay();
+      const { channel, seen } = channelSetup(relay);
+      channel.start();
+      (host.status as (state: string) => void)('closed');
+      const unknown = channel.open;
+      channel.stop();
+      host.status?.('down');
+      host.status?.('open');
+      expect([unknown, seen.changes, seen.reopens, channel.open]).to.deep.equal([true, [true], 0, false]);
+    });
+  });
 });

@@ -101,6 +101,38 @@ describe('JobTracker callbacks', () => {
       await timers.settle();
       expect(done.settled).to.equal(true);
     });
+    it('should poll at the normal pace while the subscription reports down, and at the safety net once open', async () => {
+      let status: ((state: 'open' | 'down') => void) | undefined;
+      const relay = {
+        subscribe: (_jobId: string, _deliver: unknown, report: (state: 'open' | 'down') => void) => {
+          status = report;
+          return undefined;
+        },
+      };
+      const { tracker, transport, timers } = trackerSetup({ relay });
+      const done = outcomeOf(tracker.start());
+      await timers.advance(5000);
+      await expectNoRequest(transport, timers);
+      status?.('down');
+      const down = timers.pending.map((timer) => [timer.armedAt, timer.ms]);
+      await timers.advance(1000);
+      await answerPoll(transport, pollReply('Running', { progress: 10 }));
+      await timers.settle();
+      const next = timers.pending.map((timer) => [timer.armedAt, timer.ms]);
+      status?.('open');
+      await answerPoll(transport, pollReply('Running', { progress: 20 }));
+      await timers.settle();
+      const open = timers.pending.map((timer) => [timer.armedAt, timer.ms]);
+      expect([down, next, open, transport.requests.length]).to.deep.equal([
+        [[5000, 1000]],
+        [[6000, 2000]],
+        [[6000, 40_000]],
+        2,
+      ]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
   });
 
   describe('through relay.eventSource', () => {
