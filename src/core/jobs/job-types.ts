@@ -138,6 +138,12 @@ export interface JobPollOptions {
   /** The wait between polls while a callback channel is open (the safety net). @default 40000 */
   safetyNetDelay?: number;
   /**
+   * The wait between polls while the page says it is offline (`navigator.onLine` false, which some browsers say
+   * on a working network): a poll that gets an answer then proves the network works, and polling goes on at its
+   * normal pace until a poll fails to reach the service. @default 30000
+   */
+  offlineRecheckDelay?: number;
+  /**
    * Consecutive failed polls after which tracking fails. Polls that fail while the network is down or the page is
    * hidden are not counted. @default 8
    */
@@ -180,8 +186,9 @@ export interface TrackerTimers {
 export interface TrackerEnvironment {
   isHidden(): boolean;
   /**
-   * Whether the network is up. While it is down, no poll is planned until {@link TrackerEnvironment.onOnline}
-   * calls back, and failed polls are not counted. An environment without it is always online.
+   * Whether the network is up. While it is down, polls are planned only every `poll.offlineRecheckDelay` (a poll
+   * that gets an answer proves it wrong), {@link TrackerEnvironment.onOnline} brings one at once, and failed polls
+   * are not counted. An environment without it is always online.
    * @default () => navigator.onLine (true where there is none)
    */
   isOnline?(): boolean;

@@ -27,9 +27,11 @@ export interface PollLoopOptions {
  * When a job tracker polls: one poll at a time, each planned on `poll.delays` (or the safety net while a callback
  * channel is open), jittered, backed off after failures and never sooner than the service's `Retry-After`.
  *
- * - While the page is hidden or the network down, no poll is planned (a timer that fires then sends nothing), and a
- *   poll that fails then is not counted towards `poll.maxFailures`: it says nothing about the service. {@link wake}
- *   (the page shown again, the network back) polls at once.
+ * - While the page is hidden, no poll is planned (a timer that fires then sends nothing). While the page says the
+ *   network is down, a poll is planned only every `poll.offlineRecheckDelay`: a browser's `onLine` can be wrong,
+ *   and a poll that gets an answer proves it so (polling then goes on at its normal pace until a poll fails to
+ *   reach the service). A poll that fails while hidden or offline is not counted towards `poll.maxFailures`: it
+ *   says nothing about the service. {@link wake} (the page shown again, the network back) polls at once.
  * - A failure that trying again cannot fix (403, 404, an invalid request) gives up at once.
  *
  * @example
@@ -46,6 +48,8 @@ export class PollLoop {
   #step = 0;
   #failures = 0;
   #retryAfterMs: number | undefined;
+  /** Whether a poll got an answer while the page said it was offline: its `onLine` is wrong. */
+  #answeredOffline = false;
   #stopped = false;
 
   constructor(options: PollLoopOptions) {
@@ -71,19 +75,21 @@ export class PollLoop {
   }
 
   /**
-   * Arms the next poll (replacing an armed one), unless a poll is in flight, the page is hidden or the network
-   * down. With `keepStep`, the wait does not move the fast schedule on.
+   * Arms the next poll (replacing an armed one), unless a poll is in flight or the page is hidden; while the
+   * network is down, the next check of it. With `keepStep`, the wait does not move the fast schedule on.
    */
   schedule(keepStep = false): void {
     this.#clearTimer();
-    if (this.#stopped || this.#inFlight || !this.#awake()) return;
+    if (this.#stopped || this.#inFlight || this.#options.environment.isHidden()) return;
     const { poll, random, timers, channelOpen } = this.#options;
+    const offline = !this.#online();
     const ms = nextPollDelay(
       poll,
       {
         step: this.#step,
         channelOpen: channelOpen(),
-        failures: this.#failures,
+        offline,
+        failures: offline ? 0 : this.#failures,
         ...(this.#retryAfterMs === undefined ? {} : { retryAfterMs: this.#retryAfterMs }),
       },
       random,
@@ -92,10 +98,12 @@ export class PollLoop {
       handle: timers.setTimeout(() => {
         if (this.#timer !== timer) return;
         this.#timer = undefined;
-        if (!keepStep) this.#step += 1;
+        if (!keepStep && !offline) this.#step += 1;
         this.#retryAfterMs = undefined;
-        // Hidden or offline since the timer was armed: `wake()` brings the next poll.
-        if (this.#awake()) void this.#poll();
+        // Hidden since the timer was armed: `wake()` brings the next poll. Offline since: the next one checks.
+        if (this.#options.environment.isHidden()) return;
+        if (offline || this.#online()) void this.#poll();
+        else this.schedule(true);
       }, ms),
     };
     this.#timer = timer;
@@ -113,9 +121,14 @@ export class PollLoop {
     else this.wake();
   }
 
-  /** The page is visible again or the network is back: what was missed is asked for now (when both hold). */
+  /**
+   * The page is visible again or the network is back: what was missed is asked for now (when both hold). Shown
+   * while the page says it is offline: the next check of the network is armed.
+   */
   wake(): void {
-    if (!this.#stopped && this.#awake()) this.pollNow();
+    if (this.#stopped) return;
+    if (this.#awake()) this.pollNow();
+    else if (!this.#options.environment.isHidden() && !this.#inFlight && !this.#timer) this.schedule(true);
   }
 
   /** Drops the armed poll; nothing is planned or sent afterwards. */
@@ -125,9 +138,13 @@ export class PollLoop {
     this.#clearTimer();
   }
 
+  /** Whether the network is up: as the page says, unless a poll got an answer while it said otherwise. */
+  #online(): boolean {
+    return this.#options.environment.isOnline?.() !== false || this.#answeredOffline;
+  }
+
   #awake(): boolean {
-    const { environment } = this.#options;
-    return !environment.isHidden() && environment.isOnline?.() !== false;
+    return !this.#options.environment.isHidden() && this.#online();
   }
 
   async #poll(): Promise<void> {
@@ -137,8 +154,12 @@ export class PollLoop {
     this.#inFlight = false;
     if (this.#stopped) return;
     if (error) {
+      // Only a failure to reach the service says the network may be down after all.
+      if (error.code === 'network' || error.code === 'timeout') this.#answeredOffline = false;
       this.#failed(error);
     } else {
+      // An answer while the page says it is offline: the network works, whatever `onLine` says.
+      if (this.#options.environment.isOnline?.() === false) this.#answeredOffline = true;
       this.#failures = 0;
       this.#retryAfterMs = undefined;
     }

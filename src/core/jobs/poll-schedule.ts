@@ -13,6 +13,11 @@ export const DEFAULT_POLL_DELAYS: readonly number[] = Object.freeze([1000, 2000,
 export const DEFAULT_POLL_JITTER = 0.2;
 /** The wait between polls while callbacks can arrive: only a net for a callback that never comes. */
 export const DEFAULT_SAFETY_NET_DELAY = 40_000;
+/**
+ * The wait between polls while the page says it is offline (`navigator.onLine` false): a browser can say so on a
+ * network that works (a VPN, a virtual adapter), so the tracker checks for itself now and then.
+ */
+export const DEFAULT_OFFLINE_RECHECK_DELAY = 30_000;
 /** Consecutive failed polls after which tracking gives up. */
 export const DEFAULT_MAX_FAILURES = 8;
 /** The longest wait the error backoff reaches (unless the schedule's own delay is longer). */
@@ -23,6 +28,7 @@ export interface PollSettings {
   readonly delays: readonly number[];
   readonly jitter: number;
   readonly safetyNetDelay: number;
+  readonly offlineRecheckDelay: number;
   readonly maxFailures: number;
 }
 
@@ -40,6 +46,7 @@ export const PollOptionsSchema = z.optional(
       z.number().check(z.refine((value) => value >= 0 && value <= 1, { error: 'must be between 0 and 1' })),
     ),
     safetyNetDelay: z.optional(delayMs),
+    offlineRecheckDelay: z.optional(delayMs),
     maxFailures: z.optional(
       z.number().check(z.refine((value) => Number.isSafeInteger(value) && value >= 1, { error: 'must be 1 or more' })),
     ),
@@ -48,7 +55,7 @@ export const PollOptionsSchema = z.optional(
 
 /**
  * Checks `options` and fills in the defaults ({@link DEFAULT_POLL_DELAYS}, {@link DEFAULT_POLL_JITTER},
- * {@link DEFAULT_SAFETY_NET_DELAY}, {@link DEFAULT_MAX_FAILURES}).
+ * {@link DEFAULT_SAFETY_NET_DELAY}, {@link DEFAULT_OFFLINE_RECHECK_DELAY}, {@link DEFAULT_MAX_FAILURES}).
  *
  * @throws {TranscoderError} `invalid-options` (phase `options`) naming the bad fields.
  */
@@ -58,6 +65,7 @@ export function resolvePollOptions(options: JobPollOptions | undefined): PollSet
     delays: Object.freeze([...(checked?.delays ?? DEFAULT_POLL_DELAYS)]),
     jitter: checked?.jitter ?? DEFAULT_POLL_JITTER,
     safetyNetDelay: checked?.safetyNetDelay ?? DEFAULT_SAFETY_NET_DELAY,
+    offlineRecheckDelay: checked?.offlineRecheckDelay ?? DEFAULT_OFFLINE_RECHECK_DELAY,
     maxFailures: checked?.maxFailures ?? DEFAULT_MAX_FAILURES,
   });
 }
@@ -68,6 +76,8 @@ export interface PollState {
   step: number;
   /** Whether a callback channel is open: the wait is then the safety net. */
   channelOpen: boolean;
+  /** Whether the page says it is offline: the wait is then `offlineRecheckDelay`. */
+  offline?: boolean;
   /** Consecutive failed polls: each one doubles the wait, up to {@link MAX_ERROR_BACKOFF}. */
   failures: number;
   /** The `Retry-After` of the last failure, in milliseconds: the wait is never shorter. */
@@ -75,8 +85,8 @@ export interface PollState {
 }
 
 /**
- * Milliseconds until the next poll: the schedule's delay (the fast `delays`, or `safetyNetDelay` while a callback
- * channel is open), doubled for each consecutive failure up to {@link MAX_ERROR_BACKOFF}, spread by ±`jitter`
+ * Milliseconds until the next poll: the schedule's delay (the fast `delays`, `safetyNetDelay` while a callback
+ * channel is open, `offlineRecheckDelay` while the page says it is offline), doubled for each consecutive failure up to {@link MAX_ERROR_BACKOFF}, spread by ±`jitter`
  * with `random` (numbers in `[0, 1)`), and never shorter than a server's `Retry-After` (which is not jittered).
  *
  * @example
@@ -86,9 +96,11 @@ export interface PollState {
  */
 export function nextPollDelay(settings: PollSettings, state: PollState, random: () => number = Math.random): number {
   const { delays } = settings;
-  let base = state.channelOpen
-    ? settings.safetyNetDelay
-    : delays[Math.min(Math.max(0, state.step), delays.length - 1)]!;
+  let base = state.offline
+    ? settings.offlineRecheckDelay
+    : state.channelOpen
+      ? settings.safetyNetDelay
+      : delays[Math.min(Math.max(0, state.step), delays.length - 1)]!;
   if (state.failures > 0) {
     base = Math.min(base * 2 ** Math.min(state.failures, 30), Math.max(MAX_ERROR_BACKOFF, base));
   }

@@ -88,26 +88,32 @@ describe('JobTracker in its page', () => {
   });
 
   describe('while the network is down', () => {
-    it('should not count a poll that failed offline, arm nothing, and poll at once when it is back', async () => {
+    it('should not count polls that fail offline, check every 30 s, and poll at once when it is back', async () => {
       const { tracker, transport, timers, environment, events } = trackerSetup({ poll: { maxFailures: 1 } });
       const done = outcomeOf(tracker.start());
       await timers.fireNext();
       const request = await transport.nextRequest();
       environment.setOnline(false);
       request.fail('network');
-      await timers.advance(600_000);
-      await expectNoRequest(transport, timers);
-      expect([done.settled, armed(timers), events()]).to.deep.equal([
+      await timers.settle();
+      const offline = armed(timers);
+      for (let check = 0; check < 3; check += 1) {
+        await timers.fireNext();
+        (await transport.nextRequest()).fail('network');
+        await timers.settle();
+      }
+      expect([done.settled, offline, armed(timers), events().length]).to.deep.equal([
         false,
-        [],
-        ['Submitted 0% submit', 'Submitted 0% submit network'],
+        [[1000, 30_000]],
+        [[91_000, 30_000]],
+        5,
       ]);
       environment.setOnline(true);
       await answerPoll(transport, pollReply('Running', { progress: 20 }));
       await timers.settle();
       expect([timers.now, armed(timers), events().at(-1)]).to.deep.equal([
-        601_000,
-        [[601_000, 2000]],
+        91_000,
+        [[91_000, 2000]],
         'Running 20% poll',
       ]);
       tracker.stop();
@@ -115,18 +121,66 @@ describe('JobTracker in its page', () => {
       expect(done.settled).to.equal(true);
     });
 
-    it('should send nothing from a timer that fires offline', async () => {
+    it('should turn a timer that fires offline into a check 30 s later', async () => {
       const { tracker, transport, timers, environment } = trackerSetup();
       const done = outcomeOf(tracker.start());
       environment.online = false;
-      await timers.advance(60_000);
+      await timers.advance(1000);
       await expectNoRequest(transport, timers);
-      expect(armed(timers)).to.deep.equal([]);
-      environment.setOnline(true);
+      expect(armed(timers)).to.deep.equal([[1000, 30_000]]);
+      await timers.advance(30_000);
       await answerPoll(transport, pollReply('Submitted'));
       tracker.stop();
       await timers.settle();
       expect([transport.requests.length, done.settled]).to.deep.equal([1, true]);
+    });
+
+    it('should follow the job at the normal pace when onLine stays false on a working network', async () => {
+      const { tracker, transport, timers, environment, events } = trackerSetup();
+      environment.online = false;
+      const done = tracker.start();
+      expect(armed(timers)).to.deep.equal([[0, 30_000]]);
+      await timers.advance(30_000);
+      await answerPoll(transport, pollReply('Running', { progress: 10 }));
+      await timers.settle();
+      const afterAnswer = armed(timers);
+      await timers.advance(1000);
+      await answerPoll(transport, pollReply('Success'));
+      const final = await done;
+      expect([afterAnswer, final.status, events()]).to.deep.equal([
+        [[30_000, 1000]],
+        'Success',
+        ['Submitted 0% submit', 'Running 10% poll', 'Success 100% poll'],
+      ]);
+    });
+
+    it('should go back to checking every 30 s when a poll fails to reach the service again', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup({ poll: { maxFailures: 1 } });
+      environment.online = false;
+      const done = outcomeOf(tracker.start());
+      await timers.advance(30_000);
+      await answerPoll(transport, pollReply('Running', { progress: 10 }));
+      await timers.advance(1000);
+      (await transport.nextRequest()).fail('network');
+      await timers.settle();
+      expect([done.settled, armed(timers)]).to.deep.equal([false, [[31_000, 30_000]]]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
+    });
+
+    it('should arm the next check when the page is shown while it says it is offline', async () => {
+      const { tracker, transport, timers, environment } = trackerSetup();
+      const done = outcomeOf(tracker.start());
+      environment.setHidden(true);
+      environment.online = false;
+      await timers.advance(60_000);
+      environment.setHidden(false);
+      await expectNoRequest(transport, timers);
+      expect(armed(timers)).to.deep.equal([[60_000, 30_000]]);
+      tracker.stop();
+      await timers.settle();
+      expect(done.settled).to.equal(true);
     });
 
     it('should not count a poll that failed while the page was hidden', async () => {

@@ -19,12 +19,13 @@ describe('resolvePollOptions', () => {
       delays: [1000, 2000, 3000, 5000, 8000, 10_000],
       jitter: 0.2,
       safetyNetDelay: 40_000,
+      offlineRecheckDelay: 30_000,
       maxFailures: 8,
     });
   });
 
   it('should keep the given values', () => {
-    const options = { delays: [5], jitter: 0, safetyNetDelay: 7, maxFailures: 1 };
+    const options = { delays: [5], jitter: 0, safetyNetDelay: 7, offlineRecheckDelay: 9, maxFailures: 1 };
     expect(resolvePollOptions(options)).to.deep.equal(options);
   });
 
@@ -34,6 +35,7 @@ describe('resolvePollOptions', () => {
     ['a delay setTimeout cannot wait', { delays: [2 ** 31] }],
     ['a jitter above 1', { jitter: 1.5 }],
     ['a safety net that is not a number', { safetyNetDelay: '40000' }],
+    ['a negative offline re-check delay', { offlineRecheckDelay: -1 }],
     ['maxFailures of 0', { maxFailures: 0 }],
     ['a fractional maxFailures', { maxFailures: 2.5 }],
     ['an unknown option', { delay: [1000] }],
@@ -78,6 +80,13 @@ describe('nextPollDelay', () => {
   it('should double the delay for each failure in a row', () => {
     const delays = [1, 2, 3].map((failures) => nextPollDelay(exact, at({ step: 2, failures })));
     expect(delays).to.deep.equal([6000, 12_000, 24_000]);
+  });
+
+  it('should wait the offline re-check delay while the page says it is offline, channel open or not', () => {
+    expect([
+      nextPollDelay(exact, at({ step: 0, offline: true })),
+      nextPollDelay(exact, at({ channelOpen: true, offline: true })),
+    ]).to.deep.equal([30_000, 30_000]);
   });
 
   it('should cap the error backoff', () => {
