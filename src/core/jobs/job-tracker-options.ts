@@ -37,7 +37,10 @@ export interface JobTrackerOptions {
   job: JobsDetail | SubmittedJob | string;
   /** The polling schedule. */
   poll?: JobPollOptions;
-  /** How the host relays CI's callbacks; while its channel is open, polling slows down to the safety net. */
+  /**
+   * How the host relays CI's callbacks; while its channel is open, polling slows down to the safety net (a
+   * `subscribe` that reports `status('down')` is not open until it reports `status('open')`).
+   */
   relay?: JobCallbackRelay;
   /**
    * The page: hidden or not, online or not, `visibilitychange`, `online`, `EventSource`.

@@ -31,9 +31,11 @@ export interface JobTrackerStats {
  * - The merge ({@link mergeJobReport}) dedupes, never moves backwards and ignores other jobs; each change is tagged
  *   with its source.
  * - Polls follow `poll.delays` (fast first, then every 10 s, jittered), one at a time; while a callback channel is
- *   open they drop to `poll.safetyNetDelay`, and an event stream that reconnects brings one poll at once. No poll
- *   is planned while the page is hidden or the network down; one goes out at once when it is shown again or the
- *   network comes back. A failed poll is tried again with a doubled delay, never sooner than the service's
+ *   open they drop to `poll.safetyNetDelay` (a `subscribe` relay may report itself down: polling then speeds back
+ *   up), and an event stream that reconnects (or a relay reporting `open` again) brings one poll at once. No poll
+ *   is planned while the page is hidden; while it says the network is down, only a check every
+ *   `poll.offlineRecheckDelay` (an answer proves `onLine` wrong, and polling goes on). One goes out at once when
+ *   the page is shown again or the network comes back. A failed poll is tried again with a doubled delay, never sooner than the service's
  *   `Retry-After`; failures while hidden or offline are not counted.
  * - At `Success`, `Failed` or `Cancel` (or `stop()`), every timer, page listener, subscription and `EventSource`
  *   is released, and a `SubmittedJob`'s `release()` is called once the job ended. The outcome is fixed (and the
