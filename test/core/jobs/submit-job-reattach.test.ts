@@ -254,4 +254,48 @@ describe('submitJob after a reload', () => {
     expect(() => value?.release()).not.to.throw();
     expect([value?.origin, value?.job.JobId]).to.deep.equal(['submitted', jobId]);
   });
+
+  describe('with another call of the same request in flight (the record lock)', () => {
+    it('should wait for it, then follow its job without submitting', async () => {
+      const client = setup();
+      const jobId = newJobId();
+      const first = startSubmit(transcodeRequest(), {}, client);
+      const second = startSubmit(transcodeRequest(), { records: first.records }, client);
+      await answer(client.transport, POST, jobReply(jobId));
+      await answer(client.transport, `GET /jobs/${jobId}`, jobReply(jobId, 'Running'));
+      const [one, two] = [(await first.outcome).value, (await second.outcome).value];
+      expect([one?.origin, two?.origin, two?.job.JobId, two?.submissions]).to.deep.equal([
+        'submitted',
+        'reattached',
+        jobId,
+        0,
+      ]);
+      expect(client.transport.unclaimed).to.equal(0);
+    });
+
+    it('should stop waiting when its signal aborts, having sent nothing and left the record alone', async () => {
+      const client = setup();
+      const jobId = newJobId();
+      const first = startSubmit(transcodeRequest(), {}, client);
+      const post = await client.transport.nextRequest();
+      const controller = new AbortController();
+      const second = startSubmit(transcodeRequest(), { records: first.records, signal: controller.signal }, client);
+      controller.abort();
+      const { error } = await second.outcome;
+      const pending = first.records.get(ID);
+      post.respondWith(jobReply(jobId));
+      const { value } = await first.outcome;
+      expect([error?.code, error?.phase, pending?.jobId, pending?.submittedAt]).to.deep.equal([
+        'aborted',
+        'submit',
+        undefined,
+        NOW,
+      ]);
+      expect([value?.job.JobId, first.records.get(ID)?.jobId, client.transport.unclaimed]).to.deep.equal([
+        jobId,
+        jobId,
+        0,
+      ]);
+    });
+  });
 });
