@@ -41,6 +41,7 @@ export type {
   AuthorizationResult,
   GetAuthorization,
   JobCallbackRelay,
+  RelayStatus,
   JobOutputObject,
   JobSnapshot,
   MediaInfo,

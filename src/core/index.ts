@@ -97,6 +97,7 @@ export { JobTracker } from './jobs/job-tracker.js';
 export type { JobTrackerOptions } from './jobs/job-tracker.js';
 export type {
   JobCallbackRelay,
+  RelayStatus,
   JobOutputObject,
   JobPollOptions,
   JobResults,

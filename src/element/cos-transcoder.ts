@@ -173,7 +173,10 @@ export class CosTranscoder extends LitElement {
 
   /** Signs requests from code instead of `auth-url`: answers credentials or a signature (see the core's contract). */
   declare getAuthorization?: GetAuthorization;
-  /** Relays the job's callbacks from code: call `deliver(body)` for each, return an unsubscribe function. */
+  /**
+   * Relays the job's callbacks from code: call `deliver(body)` for each and `status('open' | 'down')` as the relay
+   * connects and drops (polling speeds up while it is down), and return an unsubscribe function.
+   */
   declare subscribe?: JobCallbackRelay['subscribe'];
   /** Overrides of any built-in string, in the element's language. */
   declare strings?: Partial<Strings>;
