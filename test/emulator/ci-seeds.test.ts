@@ -10,8 +10,8 @@ import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/e
 import { SAMPLE, postJob, waitForJob } from './ci-support.js';
 
 // The seeds' examples name bucket test-123456789 in ap-chongqing and input/demo.mp4: the emulator gets exactly that
-// bucket so that the request bodies run verbatim. Their CallBack is a public demo host; a 1 ms callback timeout and a
-// single attempt make sure these tests never post anything to it.
+// bucket so that the request bodies run verbatim. Their CallBack is a public demo host, allowed (--callback-allow) so
+// that the bodies are accepted; a 1 ms callback timeout and a single attempt make sure these tests never post to it.
 const SEED = { bucket: 'test-123456789', region: 'ap-chongqing' };
 
 /** The seed response's JobsDetail with the fields that differ per job (ids, times) removed. */
@@ -31,6 +31,7 @@ describe('CI emulator: the seed examples', () => {
     emulator = await startTestEmulator({
       buckets: [{ name: SEED.bucket, region: SEED.region }],
       callbacks: { attempts: 1, timeoutMs: 1 },
+      callbackAllow: ['callback.demo.com'],
     });
     scratch = await mkdtemp(join(tmpdir(), 'ci-seeds-'));
   });

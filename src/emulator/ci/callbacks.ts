@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobNotification } from '../../core/protocol/job-request-schemas.js';
 import type { WireValue } from '../../core/protocol/wire.js';
-import { buildXml } from '../../core/protocol/xml.js';
+import { buildSafeXml } from '../http/xml-safe.js';
+import { CallbackTargetPolicy } from './callback-target.js';
 import type { JobsDetailNode } from './job-detail.js';
 
 /** How callbacks are delivered (the emulator's `callbacks` options). */
@@ -56,7 +57,7 @@ function withoutEmpty(value: WireValue): WireValue | undefined {
  * the service's formatting (`"4.000000"`, which parsing would turn into `4`).
  */
 export function callbackBody(detail: JobsDetailNode, format: 'XML' | 'JSON'): string {
-  if (format === 'XML') return buildXml({ Response: { EventName: 'TaskFinish', JobsDetail: [detail] } });
+  if (format === 'XML') return buildSafeXml({ Response: { EventName: 'TaskFinish', JobsDetail: [detail] } });
   return JSON.stringify({ EventName: 'TaskFinish', JobsDetail: [withoutEmpty(detail) ?? {}] });
 }
 
@@ -68,19 +69,24 @@ export function callbackBody(detail: JobsDetailNode, format: 'XML' | 'JSON'): st
  *   emulator's queues have no notification URL of their own.
  * - `CallBackType=TDMQ` is recorded in the state, never sent: the emulator has no message queue.
  * - An attempt fails on a network error, a timeout (`timeoutMs`) or any status other than 2xx (redirects are not
- *   followed); failed callbacks are retried up to `attempts` attempts in all, `retryDelayMs` apart, doubling.
- * - Unlike the cloud, which refuses intranet addresses, any address is allowed, loopback included, so that a local
- *   listener can receive callbacks. Callbacks are not signed (the service documents no signature).
+ *   followed: a 3xx is a failure, its `Location` never requested); failed callbacks are retried up to `attempts`
+ *   attempts in all, `retryDelayMs` apart, doubling.
+ * - Only loopback and the hosts of `callbackAllow` receive callbacks (see `CallbackTargetPolicy`). Submission
+ *   refuses other URLs; the sender checks again before sending, and records a refused URL `failed` with
+ *   `lastError` `refused` without any request. Callbacks are not signed (the service documents no signature).
  * - {@link close} aborts attempts in flight and pending retries.
  */
 export class CallbackSender {
   readonly #options: CallbackOptions;
+  readonly #targets: CallbackTargetPolicy;
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #records: CallbackDelivery[] = [];
 
-  constructor(options: CallbackOptions) {
+  /** `allow`: the `callbackAllow` option, the hosts besides loopback that may receive callbacks. */
+  constructor(options: CallbackOptions, allow: readonly string[] = []) {
     this.#options = options;
+    this.#targets = new CallbackTargetPolicy(allow);
   }
 
   /** Starts delivering the callback of a job that has ended, as its request asked; returns at once. */
@@ -96,6 +102,11 @@ export class CallbackSender {
     }
     const record: CallbackDelivery = { jobId, channel: 'Url', target: url, format, state: 'pending', attempts: 0 };
     this.#record(record);
+    if (this.#targets.refusal(url) !== undefined) {
+      record.state = 'failed';
+      record.lastError = 'refused';
+      return;
+    }
     const delivery = this.#deliver(record, url, callbackBody(detail, format)).finally(() =>
       this.#inFlight.delete(delivery),
     );

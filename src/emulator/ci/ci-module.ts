@@ -50,7 +50,7 @@ const response = (fields: Record<string, unknown>) => ({ Response: fields });
 export function createCiModule(env: EmulatorEnv): EmulatorModule {
   const store = new JobStore();
   const stopping = new AbortController();
-  const callbacks = new CallbackSender(env.options.callbacks);
+  const callbacks = new CallbackSender(env.options.callbacks, env.options.callbackAllow);
   const queue = new JobQueue(
     { workers: env.options.jobs.workers, delayMs: env.options.jobs.queueDelayMs },
     (job) => runJob(env, job, stopping.signal, (ended) => callbacks.send(ended.id, ended.request, jobDetail(ended))),

@@ -6,7 +6,9 @@ import { parseXml } from '../../core/protocol/xml.js';
 import type { EmulatorEnv } from '../env.js';
 import { serviceError } from '../errors.js';
 import type { RequestContext } from '../http/request-context.js';
+import { hasXmlForbiddenCharacter } from '../http/xml-safe.js';
 import type { BucketConfig } from '../options.js';
+import { CallbackTargetPolicy } from './callback-target.js';
 import { newJobId, queueIdFor, type Job, type JobStore } from './job-store.js';
 import { transcodeTemplate, watermarkTemplate } from './templates.js';
 
@@ -97,8 +99,16 @@ const QUEUE_TYPES = new Set(['Common', 'SpeedTranscoding']);
  * - `Operation.Output` must name a bucket of the emulator in its region: otherwise 400 `InvalidArgument`.
  * - `QueueId`, when given, must be the bucket's queue (one per bucket); `QueueType` must be `Common` or
  *   `SpeedTranscoding`: otherwise 400 `InvalidArgument`.
+ * - `CallBack`, when a URL, must be `http:` / `https:` to loopback or to a host `callbackAllow` lists: otherwise 400
+ *   `InvalidArgument` naming `CallBack` and `--callback-allow` (the cloud refuses intranet callback addresses; no
+ *   source names a dedicated code, and CI reports bad parameters as `InvalidArgument`).
+ * - `Operation.Output.Object` must be a key XML 1.0 can carry (no C0 control but tab, LF and CR, no U+FFFE / U+FFFF,
+ *   no lone surrogate), as PUT Object requires: otherwise 400 `InvalidArgument`.
  * - `Input.Object` must exist in the bucket: otherwise 400 `ResourceNotFound` (the CI code for a missing input
  *   resource); the job is not created. An input deleted after submission fails the job instead.
+ * - At most `jobs.maxQueued` jobs may wait (all queues together): beyond, 503 `SlowDown` with `Retry-After`, and no
+ *   job is created. No CI source documents a "queue full" code; `SlowDown` is COS's refusal-before-processing code,
+ *   which clients (the core included) may retry even for a `POST`.
  */
 export async function createJob(
   env: EmulatorEnv,
@@ -124,6 +134,9 @@ export async function createJob(
       }
     }
     const output = operation.Output;
+    if (hasXmlForbiddenCharacter(output.Object)) {
+      throw serviceError('InvalidArgument', 'Operation.Output.Object: the key contains characters that are not allowed.');
+    }
     const target = env.buckets.get(output.Bucket);
     if (!target || target.region !== output.Region) {
       throw serviceError(
@@ -131,6 +144,10 @@ export async function createJob(
         `Operation.Output: the bucket ${output.Bucket} does not exist in region ${output.Region}.`,
       );
     }
+  }
+  if (request.CallBack !== undefined && request.CallBack !== 'no') {
+    const refusal = new CallbackTargetPolicy(env.options.callbackAllow).refusal(request.CallBack);
+    if (refusal !== undefined) throw serviceError('InvalidArgument', sanitize(`CallBack ${refusal}.`));
   }
   const queueId = queueIdFor(bucket.name);
   if (request.QueueId !== undefined && request.QueueId !== queueId) {
@@ -143,6 +160,12 @@ export async function createJob(
   }
   if (!(await env.objects.head(bucket.name, request.Input.Object))) {
     throw serviceError('ResourceNotFound', 'Input.Object: the input object does not exist in the bucket.');
+  }
+  const { maxQueued, runMs } = env.options.jobs;
+  if ((store.counts()['Submitted'] ?? 0) >= maxQueued) {
+    throw serviceError('SlowDown', `The job queue is full: ${maxQueued} jobs are waiting. Please try again later.`, {
+      'Retry-After': String(Math.max(1, Math.ceil(runMs / 1000))),
+    });
   }
   return {
     id: newJobId(),
