@@ -93,7 +93,7 @@ describe('emulator: COS objects across restarts', () => {
       for (const body of ['one', 'two', 'three']) {
         await send(emulator, { service: 'cos', method: 'PUT', path: '/files.txt', body, keys });
       }
-      const files = await readdir(join(dataDir, 'objects'), { recursive: true });
+      const files = await readdir(join(emulator.dataDir, 'objects'), { recursive: true });
       const data = files.filter((name) => name.endsWith('.data'));
       const sidecars = files.filter((name) => name.endsWith('.json'));
       expect(data).to.have.length(sidecars.length);

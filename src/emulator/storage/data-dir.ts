@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -9,7 +10,21 @@ export const DATA_SUBFOLDER = 'cos-emulator';
 /** The file marking {@link DATA_SUBFOLDER} as the emulator's own. */
 export const DATA_MARKER = '.cos-emulator.json';
 
+/** The file a running emulator holds in its data folder, naming its process, so that a second one is refused. */
+export const DATA_LOCK = '.lock';
+
+/**
+ * The data folder's scratch folder (files being written before they are renamed into place): emptied on start and
+ * removed on close.
+ */
+export const TEMP_SUBFOLDER = 'tmp';
+
 const MARKER_FORMAT = 'cos-transcoder-emulator-data';
+/** A marker or lock larger than this is not one the emulator wrote. */
+const MAX_SMALL_FILE = 4096;
+
+/** Data folders opened by this process, which a second emulator in the same process must not share. */
+const openedHere = new Set<string>();
 
 /** A data folder refused at start: the message says why and what to do. */
 export class DataDirError extends Error {
@@ -20,62 +35,154 @@ export class DataDirError extends Error {
 export interface DataDir {
   /** The folder the emulator owns and keeps every file in (objects, parts, jobs, temporary files). */
   readonly path: string;
-  /** Removes what the emulator created for itself: a temporary folder is deleted; a user's folder is kept. */
+  /**
+   * Removes what the emulator created for the run: a temporary folder is deleted; in a user's folder, only the
+   * scratch folder ({@link TEMP_SUBFOLDER}) and the lock go, the data stays.
+   */
   dispose(): Promise<void>;
 }
 
+const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
 /**
- * Opens the emulator's data folder. Without `userDir`, a fresh temporary folder that `dispose()` deletes. With one,
- * the subfolder `<userDir>/cos-emulator/`: created and marked on first use; reused when it carries the marker; refused
- * (a {@link DataDirError}) when a folder of that name exists without it, since that folder is not the emulator's.
- * Nothing else in `userDir` is read, written or deleted, and `dispose()` keeps everything.
+ * Opens the emulator's data folder. Without `userDir`, a fresh temporary folder (mode 700) that `dispose()` deletes.
+ * With one, the subfolder `<userDir>/cos-emulator/`: created (mode 700) and marked on first use; reused when it is a
+ * real folder (not a symbolic link) carrying the marker as a regular file; refused with a {@link DataDirError}
+ * otherwise, or when another running emulator holds it. Nothing else in `userDir` is read, written or deleted.
  */
 export async function openDataDir(userDir: string | undefined): Promise<DataDir> {
   if (userDir === undefined) {
     const root = await mkdtemp(join(tmpdir(), 'cos-emulator-'));
     const path = join(root, DATA_SUBFOLDER);
-    await mkdir(path);
+    await mkdir(path, { mode: 0o700 });
     await writeMarker(path);
     return { path, dispose: () => rm(root, { recursive: true, force: true }) };
   }
   const root = resolve(userDir);
-  await mkdir(root, { recursive: true });
-  const path = join(root, DATA_SUBFOLDER);
-  const marker = await readMarker(path);
-  if (marker === 'absent') {
-    if (await exists(path)) {
-      throw new DataDirError(
-        `${path} exists but was not created by the emulator (it has no ${DATA_MARKER}); ` +
-          'move it away or choose another --data-dir. The emulator never writes into a folder it does not own.',
-      );
-    }
-    await mkdir(path);
-    await writeMarker(path);
-  }
-  return { path, dispose: async () => {} };
-}
-
-async function exists(path: string): Promise<boolean> {
   try {
-    await readdir(path);
-    return true;
+    await mkdir(root, { recursive: true });
+    if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return true;
+    throw new DataDirError(`cannot use ${root} as the data folder (${errno(error) ?? (error as Error).message}).`);
+  }
+  const path = join(root, DATA_SUBFOLDER);
+  await claimSubfolder(path);
+  try {
+    await access(path, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch {
+    throw new DataDirError(`${path} is not readable and writable by this user; fix its permissions.`);
+  }
+  await lock(path);
+  let disposed: Promise<void> | undefined;
+  return {
+    path,
+    dispose: () =>
+      (disposed ??= (async () => {
+        await rm(join(path, TEMP_SUBFOLDER), { recursive: true, force: true });
+        await rm(join(path, DATA_LOCK), { force: true });
+        openedHere.delete(path);
+      })()),
+  };
+}
+
+/** Creates and marks `path`, or checks that it is the emulator's own: a real folder with the marker. */
+async function claimSubfolder(path: string): Promise<void> {
+  const entry = await lstat(path).catch((error: unknown) => {
+    if (errno(error) === 'ENOENT') return undefined;
     throw error;
+  });
+  if (entry === undefined) {
+    try {
+      await mkdir(path, { mode: 0o700 });
+    } catch (error) {
+      if (errno(error) === 'EEXIST') return claimSubfolder(path);
+      throw error;
+    }
+    await writeMarker(path);
+    return;
+  }
+  const advice = 'move it away or choose another --data-dir. The emulator never writes into a folder it does not own.';
+  if (entry.isSymbolicLink()) {
+    throw new DataDirError(`${path} is a symbolic link, not a folder the emulator created; ${advice}`);
+  }
+  if (!entry.isDirectory()) throw new DataDirError(`${path} exists and is not a folder; ${advice}`);
+  if (!(await hasMarker(path))) {
+    throw new DataDirError(`${path} exists but was not created by the emulator (it has no ${DATA_MARKER}); ${advice}`);
   }
 }
 
-async function readMarker(path: string): Promise<'present' | 'absent'> {
+/** Reads a small regular file (not a link, not a folder, at most {@link MAX_SMALL_FILE} bytes); `undefined` if not one. */
+async function readSmallFile(file: string): Promise<string | undefined> {
   try {
-    const marker = JSON.parse(await readFile(join(path, DATA_MARKER), 'utf8')) as { format?: unknown };
-    return marker.format === MARKER_FORMAT ? 'present' : 'absent';
+    const entry = await lstat(file);
+    if (!entry.isFile() || entry.size > MAX_SMALL_FILE) return undefined;
+    return await readFile(file, 'utf8');
   } catch {
-    return 'absent';
+    return undefined;
+  }
+}
+
+async function hasMarker(path: string): Promise<boolean> {
+  const text = await readSmallFile(join(path, DATA_MARKER));
+  try {
+    return text !== undefined && (JSON.parse(text) as { format?: unknown } | null)?.format === MARKER_FORMAT;
+  } catch {
+    return false;
   }
 }
 
 function writeMarker(path: string): Promise<void> {
   const marker = { format: MARKER_FORMAT, version: 1, id: randomBytes(8).toString('hex'), created: new Date().toISOString() };
-  return writeFile(join(path, DATA_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { flag: 'wx' });
+  return writeFile(join(path, DATA_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+}
+
+/** Whether process `pid` is alive (a process of another user counts as alive). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errno(error) === 'EPERM';
+  }
+}
+
+/**
+ * Takes the folder's lock: a file naming this process, created exclusively. A lock left by a process that is gone
+ * (killed) is taken over; one held by a live process, or by another emulator of this process, refuses the start.
+ */
+async function lock(path: string): Promise<void> {
+  const file = join(path, DATA_LOCK);
+  const refuse = (who: string) =>
+    new DataDirError(
+      `${path} is in use by ${who}; stop it or choose another --data-dir` +
+        ` (if no emulator is running, delete ${file}).`,
+    );
+  if (openedHere.has(path)) throw refuse('another emulator in this process');
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
+      } finally {
+        await handle.close();
+      }
+      openedHere.add(path);
+      return;
+    } catch (error) {
+      if (errno(error) !== 'EEXIST') throw error;
+    }
+    const text = await readSmallFile(file);
+    let pid: unknown;
+    try {
+      pid = text === undefined ? undefined : (JSON.parse(text) as { pid?: unknown } | null)?.pid;
+    } catch {
+      pid = undefined;
+    }
+    if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw refuse(`another emulator (process ${pid})`);
+    }
+    // A stale lock (its process is gone, or it is unreadable): take it over.
+    await rm(file, { force: true, recursive: false }).catch(() => undefined);
+  }
+  throw refuse('another emulator starting at the same time');
 }
