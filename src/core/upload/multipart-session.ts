@@ -3,8 +3,8 @@ import { parseInitiateMultipartUploadResult, parseListPartsResult } from '../pro
 import { crc64 } from './crc64.js';
 import { fileFingerprint } from './fingerprint.js';
 import { isUsablePartSize, planPartSize, planParts, type PlannedPart } from './part-plan.js';
-import { resumeRecordId, type ResumeRecord, type ResumeStore } from './resume-store.js';
-import type { RunContext } from './run-context.js';
+import { resumeRecordId, type ResumeRecord } from './resume-store.js';
+import { settledLater, unlessAborted, type RunContext } from './run-context.js';
 import type { UploadSettings } from './upload-options.js';
 
 /** A multipart upload in progress: what every run of the same upload shares. */
@@ -29,30 +29,6 @@ export const isNoSuchUpload = (error: unknown): boolean =>
   isTranscoderError(error) && error.status === 404 && error.serviceCode === 'NoSuchUpload';
 
 /**
- * Resume records in use by a running upload of this page. A second upload of the same file to the same key (a
- * double click, two widgets) neither resumes nor overwrites the record of one still running: sharing an UploadId,
- * one's cancel or Complete would break the other. A paused upload lets its record go, so that a new instance (the
- * page's next widget) can take it over.
- */
-const recordsInUse = new WeakMap<ResumeStore, Set<string>>();
-
-function claimsOf(storage: ResumeStore): Set<string> {
-  let claims = recordsInUse.get(storage);
-  if (!claims) recordsInUse.set(storage, (claims = new Set()));
-  return claims;
-}
-
-/** Lets another upload of this page resume the record again. */
-export function releaseRecord(storage: ResumeStore | undefined, recordId: string | undefined): void {
-  if (storage && recordId !== undefined) claimsOf(storage).delete(recordId);
-}
-
-/** Marks the record as in use again (a paused upload resuming). */
-export function claimRecord(storage: ResumeStore | undefined, recordId: string | undefined): void {
-  if (storage && recordId !== undefined) claimsOf(storage).add(recordId);
-}
-
-/**
  * What a resume record must match: the file (name, size, date, sampled bytes) and the object headers, so that a
  * record made with another Content-Type or metadata is not resumed into an object without them.
  */
@@ -62,32 +38,32 @@ export async function uploadFingerprint(file: Blob, headers: Readonly<Record<str
   return `${await fileFingerprint(file)}:${digest}`;
 }
 
-/**
- * Opens the multipart upload of a run: the session of an earlier run of this upload, else one resumed from the
- * resume store (checked against ListParts), else a new one (InitiateMultipartUpload, then a record saved).
- */
-export async function openSession(run: RunContext, current?: MultipartSession): Promise<MultipartSession> {
-  if (current) return current;
-  const { settings } = run;
+/** Where an upload's resume record is kept, and what the record must match. */
+export interface RecordIdentity {
+  readonly recordId: string;
+  readonly fingerprint: string;
+}
+
+/** The identity of the upload's resume record, or `undefined` when it keeps none (`storage: false`). */
+export async function recordIdentity(settings: UploadSettings): Promise<RecordIdentity | undefined> {
   const { client, key, storage } = settings;
-  let recordId: string | undefined;
-  let fingerprint = '';
-  if (storage) {
-    fingerprint = await uploadFingerprint(settings.file, settings.headers);
-    const id = resumeRecordId({ bucket: client.bucket, region: client.region, key, fingerprint });
-    if (!claimsOf(storage).has(id)) recordId = id;
-  }
-  if (recordId === undefined) return initiate(run, undefined, fingerprint);
-  claimRecord(storage, recordId);
-  try {
-    const record = await storage!.get(recordId);
-    const resumed = record && (await resumeFromRecord(run, record, recordId, fingerprint));
-    return resumed || (await initiate(run, recordId, fingerprint));
-  } catch (error) {
-    // The upload that claimed the record failed before it had a session: the record is free again.
-    releaseRecord(storage, recordId);
-    throw error;
-  }
+  if (!storage) return undefined;
+  const fingerprint = await uploadFingerprint(settings.file, settings.headers);
+  return { recordId: resumeRecordId({ bucket: client.bucket, region: client.region, key, fingerprint }), fingerprint };
+}
+
+/**
+ * Opens the multipart upload of a run: one resumed from `record` (checked against ListParts), else a new one
+ * (InitiateMultipartUpload, then a record saved under the identity's id).
+ */
+export async function openSession(
+  run: RunContext,
+  identity: RecordIdentity | undefined,
+  record: ResumeRecord | undefined,
+): Promise<MultipartSession> {
+  if (identity === undefined) return initiate(run, undefined, '');
+  const resumed = record && (await resumeFromRecord(run, record, identity.recordId, identity.fingerprint));
+  return resumed || (await initiate(run, identity.recordId, identity.fingerprint));
 }
 
 /** InitiateMultipartUpload, then a resume record saved under `recordId` (when given). */
@@ -95,36 +71,44 @@ async function initiate(run: RunContext, recordId: string | undefined, fingerpri
   const { settings } = run;
   const { client, file, key, storage } = settings;
   const partSize = planPartSize(file.size, settings.partSize);
-  const response = await client.request({
-    service: 'cos',
-    method: 'POST',
-    key,
-    query: { uploads: '' },
-    headers: settings.headers,
-    action: 'name/cos:InitiateMultipartUpload',
-    phase: 'upload',
-    // A resent Initiate whose first answer was lost leaves an empty upload behind, which costs nothing and is
-    // cleaned by the bucket's lifecycle rule; failing the whole upload instead would cost the user far more.
-    idempotent: true,
-    signal: run.signal,
-  });
-  const { UploadId: uploadId } = parseInitiateMultipartUploadResult(response.body, context(response));
-  run.targeted({ uploadId, recordId });
-  if (storage && recordId !== undefined) {
-    const record: ResumeRecord = {
-      version: 1,
-      fingerprint,
-      bucket: client.bucket,
-      region: client.region,
-      key,
-      uploadId,
-      partSize,
-      size: file.size,
-      createdAt: client.clock.now(),
-    };
-    await storage.set(recordId, record);
-  }
-  return newSession(uploadId, partSize, file.size, recordId, new Map());
+  // Not aborted by a pause or a cancel: once sent, the upload may exist on the service, and only its answer tells
+  // which one to abort (a cancel) or to go on with (a resume). The run stops waiting for it at once; the upload
+  // keeps the promise.
+  const pending = settledLater(
+    (async () => {
+      const response = await client.request({
+        service: 'cos',
+        method: 'POST',
+        key,
+        query: { uploads: '' },
+        headers: settings.headers,
+        action: 'name/cos:InitiateMultipartUpload',
+        phase: 'upload',
+        // A resent Initiate whose first answer was lost leaves an empty upload behind, which costs nothing and is
+        // cleaned by the bucket's lifecycle rule; failing the whole upload instead would cost the user far more.
+        idempotent: true,
+      });
+      const { UploadId: uploadId } = parseInitiateMultipartUploadResult(response.body, context(response));
+      run.targeted({ uploadId, recordId });
+      if (storage && recordId !== undefined) {
+        const record: ResumeRecord = {
+          version: 1,
+          fingerprint,
+          bucket: client.bucket,
+          region: client.region,
+          key,
+          uploadId,
+          partSize,
+          size: file.size,
+          createdAt: client.clock.now(),
+        };
+        await storage.set(recordId, record);
+      }
+      return newSession(uploadId, partSize, file.size, recordId, new Map());
+    })(),
+  );
+  run.initiating(pending);
+  return unlessAborted(pending, run.signal);
 }
 
 function newSession(

@@ -1,16 +1,20 @@
 import { TranscoderError, isTranscoderError } from '../errors.js';
 import { abortError } from '../transport/delay.js';
+import { tryCrossTabLock, withCrossTabLock } from '../storage/cross-tab-lock.js';
 import {
   abortUpload,
-  claimRecord,
   openSession,
-  releaseRecord,
+  recordIdentity,
   type MultipartSession,
+  type RecordIdentity,
 } from './multipart-session.js';
+import { OfflineClock, isOffline, networkWait, offlineError } from './offline-wait.js';
 import { completeUpload, sendParts } from './multipart-parts.js';
 import { ProgressMeter } from './progress.js';
-import type { RunContext, UploadTarget } from './run-context.js';
+import { planPartSize } from './part-plan.js';
+import { settledLater, unlessAborted, type RunContext, type UploadTarget } from './run-context.js';
 import { putObject } from './simple-put.js';
+import { completedElsewhere, uploadLockName } from './upload-lock.js';
 import { resolveUploadOptions, type MultipartUploadOptions, type UploadSettings } from './upload-options.js';
 import {
   UPLOAD_STATUS_TRANSITIONS,
@@ -31,7 +35,11 @@ export type UploadListener = (snapshot: UploadSnapshot) => void;
  * - Requests go through the {@link ServiceClient}: expired credentials are renewed, the clock corrected, network
  *   errors and 5xx retried; a permanent refusal (403) fails at once and stops the other parts.
  * - Parts are `Blob.slice` views read as they are sent: memory does not grow with the file.
- * - When retries run out while the browser is offline, the upload waits for the `online` event and goes on.
+ * - When retries run out while the browser is offline, the upload waits for the network: it goes on at the
+ *   `online` event or tries again every `offlineRecheckMs`, and fails after `offlineWaitMs` without progress.
+ * - Uploads of one file to one key with a resume store take turns, across tabs (`navigator.locks`): one waits
+ *   (`snapshot.waitingFor: 'other-upload'`) while the other runs, then resumes the record the other left, or, if
+ *   the other completed the object, is done without sending it again. Never two multipart uploads for one record.
  * - A failed upload keeps its resume record and server parts: `start()` again (or a new instance with the same
  *   file and key) picks it up. `cancel()` aborts the requests and the multipart upload, and forgets the record.
  *
@@ -55,6 +63,13 @@ export class MultipartUpload {
   /** A resume that came while the paused run was still stopping: the run continues as soon as it has stopped. */
   #resumeRequested = false;
   #session: MultipartSession | undefined;
+  /** The InitiateMultipartUpload in flight (or answered) that no run has taken up yet: a cancel aborts its upload. */
+  #initiating: Promise<MultipartSession> | undefined;
+  /** Where the resume record is kept (computed once: it hashes samples of the file). */
+  #identity: Promise<RecordIdentity | undefined> | undefined;
+  /** The cleanup of a cancel (abort the multipart upload, forget the record), once started. */
+  #cleaning: Promise<void> | undefined;
+  readonly #offline = new OfflineClock();
   /** The multipart upload this upload uses, known from before its session (a cancel during ListParts aborts it). */
   #target: UploadTarget | undefined;
   /** Cancels on `options.signal`; removed once the upload is over, so a long-lived signal holds nothing. */
@@ -119,13 +134,11 @@ export class MultipartUpload {
     this.#meter.restartRate();
     this.#move(UploadStatus.Paused);
     this.#run?.abort(new DOMException('Paused', 'AbortError'));
-    releaseRecord(this.#settings.storage, this.#recordId);
   }
 
   /** Continues a paused upload. */
   resume(): void {
     if (this.#snapshot.status !== UploadStatus.Paused) return;
-    claimRecord(this.#settings.storage, this.#recordId);
     const wake = this.#wake;
     this.#wake = undefined;
     if (wake) wake();
@@ -144,6 +157,7 @@ export class MultipartUpload {
   cancel(): Promise<void> {
     this.#cancelling ??= this.#cancel().catch((error: unknown) => {
       this.#cancelling = undefined;
+      this.#cleaning = undefined;
       throw error;
     });
     return this.#cancelling;
@@ -156,19 +170,40 @@ export class MultipartUpload {
     this.#run?.abort(new DOMException('Cancelled', 'AbortError'));
     this.#session?.hashing.abort();
     this.#wake?.();
+    // A run that held the record's lock has cleaned up under it before it ended.
     await this.#running?.catch(() => undefined);
-    const target = this.#session ?? this.#target;
     try {
-      if (target) await abortUpload(this.#settings, target.uploadId);
-      if (target?.recordId !== undefined) await this.#settings.storage?.delete(target.recordId);
+      const identity = await this.#identity;
+      if (this.#cleaning || !identity || !this.#settings.storage || !(this.#session ?? this.#target ?? this.#initiating)) {
+        await this.#cleanUp();
+      } else {
+        // Not running: take the record's lock to clean up, unless another upload of the file holds it. That one
+        // resumed the record this one let go (a pause): the multipart upload is its now, and stays.
+        await tryCrossTabLock(uploadLockName(this.#settings.storage, identity.recordId), () => this.#cleanUp());
+      }
       this.#detach();
     } finally {
       this.#release();
     }
   }
 
+  /**
+   * Aborts the multipart upload this upload made or resumed (waiting for an Initiate in flight to learn its id) and
+   * forgets the record. Done once per `cancel()`: a failure rejects that cancel, and a later one tries again.
+   */
+  #cleanUp(): Promise<void> {
+    this.#cleaning ??= (async () => {
+      await this.#initiating?.catch(() => undefined);
+      const target = this.#session ?? this.#target;
+      if (target) await abortUpload(this.#settings, target.uploadId);
+      if (target?.recordId !== undefined) await this.#settings.storage?.delete(target.recordId);
+    })();
+    return this.#cleaning;
+  }
+
   async #drive(): Promise<UploadResult> {
     this.#move(UploadStatus.Uploading);
+    this.#offline.reset();
     for (;;) {
       const controller = new AbortController();
       this.#run = controller;
@@ -178,13 +213,14 @@ export class MultipartUpload {
         this.#move(UploadStatus.Done, { result, progress: this.#meter.finished() });
         this.#detach();
         this.#release();
-        await this.#forgetRecord().catch(() => undefined);
         return result;
       } catch (caught) {
+        let failure = caught;
         if (this.#snapshot.status === UploadStatus.Uploading && isTranscoderError(caught) && caught.retryable && isOffline()) {
-          // Retries ran out because the device is offline: wait for the network instead of failing.
-          await this.#untilOnline();
-          if ((this.#snapshot.status as UploadStatus) === UploadStatus.Uploading) continue;
+          // Retries ran out because the device is offline: wait for the network (bounded) instead of failing.
+          const gaveUp = await this.#waitForNetwork(caught);
+          if (!gaveUp && (this.#snapshot.status as UploadStatus) === UploadStatus.Uploading) continue;
+          failure = gaveUp ?? caught;
         }
         const status = this.#snapshot.status as UploadStatus;
         if (status === UploadStatus.Paused) {
@@ -196,7 +232,7 @@ export class MultipartUpload {
           continue;
         }
         if (status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
-        const error = asTranscoderError(caught);
+        const error = asTranscoderError(failure);
         if (error.code === 'integrity' && error.phase === 'complete') {
           // The upload id is spent (the service assembled a wrong object): a new start() uploads afresh.
           await this.#forgetRecord().catch(() => undefined);
@@ -214,19 +250,27 @@ export class MultipartUpload {
     }
   }
 
-  /** Resolves when the browser is back online, or when a pause or cancel aborts the wait. */
-  #untilOnline(): Promise<void> {
+  /**
+   * Waits for the network after `caught` ended a run offline: until the `online` event, `offlineRecheckMs`, or a
+   * pause or cancel. Returns the error to fail with once `offlineWaitMs` has passed without progress.
+   */
+  async #waitForNetwork(caught: TranscoderError): Promise<TranscoderError | undefined> {
+    const { offlineWaitMs, offlineRecheckMs } = this.#settings;
+    const left = this.#offline.left(offlineWaitMs, this.#meter.snapshot().transferredBytes);
+    if (left <= 0) return offlineError(offlineWaitMs, caught);
     const controller = new AbortController();
     this.#run = controller;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        globalThis.removeEventListener('online', done);
-        controller.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      globalThis.addEventListener('online', done);
-      controller.signal.addEventListener('abort', done);
-    });
+    this.#waiting('network');
+    await networkWait(Math.min(left, offlineRecheckMs), controller.signal);
+    this.#waiting(undefined);
+    return undefined;
+  }
+
+  /** Publishes that the upload waits (for the network, for another upload of the file), or no longer does. */
+  #waiting(what: UploadSnapshot['waitingFor']): void {
+    const { waitingFor, ...rest } = this.#snapshot;
+    if (waitingFor === what || this.#snapshot.status !== UploadStatus.Uploading) return;
+    this.#publish(what === undefined ? rest : { ...rest, waitingFor: what });
   }
 
   async #runOnce(signal: AbortSignal): Promise<UploadResult> {
@@ -237,33 +281,79 @@ export class MultipartUpload {
       progressed: () => this.#progressed(),
       completing: () => this.#move(UploadStatus.Completing),
       targeted: (target) => (this.#target = target),
+      initiating: (pending) => {
+        this.#initiating = pending;
+        // An Initiate that failed made nothing: the next run initiates again.
+        pending.catch(() => {
+          if (this.#initiating === pending) this.#initiating = undefined;
+        });
+      },
     };
     if (!this.multipart) return putObject(run);
-    this.#session = await openSession(run, this.#session);
-    await sendParts(run, this.#session);
-    run.completing();
-    return completeUpload(run, this.#session);
+    const { storage } = this.#settings;
+    const identity = await unlessAborted((this.#identity ??= settledLater(recordIdentity(this.#settings))), signal);
+    if (!storage || !identity) return this.#turn(run, undefined, false);
+    return withCrossTabLock(uploadLockName(storage, identity.recordId), ({ waited }) => this.#turn(run, identity, waited), {
+      signal,
+      onWait: () => this.#waiting('other-upload'),
+    });
   }
 
-  /** Where this upload's resume record is kept, once known. */
-  get #recordId(): string | undefined {
-    return (this.#session ?? this.#target)?.recordId;
+  /**
+   * One run of a multipart upload, holding the record's lock when there is a record: open (or take up) the
+   * multipart upload, send the parts, complete, forget the record. A run that stops (pause, cancel, failure) lets
+   * an Initiate in flight answer first, and a cancel cleans up, so that the next holder finds the record right.
+   */
+  async #turn(run: RunContext, identity: RecordIdentity | undefined, waited: boolean): Promise<UploadResult> {
+    this.#waiting(undefined);
+    const storage = this.#settings.storage;
+    try {
+      if (!this.#session && this.#initiating) this.#session = await unlessAborted(this.#initiating, run.signal);
+      this.#initiating = undefined;
+      let otherRan = waited;
+      let record;
+      if (identity && storage) {
+        record = await storage.get(identity.recordId);
+        // Another upload of the file ran while this one was paused: it completed or replaced the multipart upload.
+        if (this.#session && record?.uploadId !== this.#session.uploadId) {
+          this.#session = undefined;
+          this.#target = undefined;
+          otherRan = true;
+        }
+      }
+      if (!this.#session) {
+        const partSize = record?.partSize ?? planPartSize(this.#settings.file.size, this.#settings.partSize);
+        const done = !record && otherRan ? await completedElsewhere(run, partSize) : undefined;
+        if (done) return done;
+        this.#session = await openSession(run, identity, record);
+        this.#initiating = undefined;
+      }
+      await sendParts(run, this.#session);
+      run.completing();
+      const result = await completeUpload(run, this.#session);
+      if (identity) await Promise.resolve(storage?.delete(identity.recordId)).catch(() => undefined);
+      return result;
+    } catch (error) {
+      await this.#initiating?.catch(() => undefined);
+      if (this.#snapshot.status === UploadStatus.Cancelled) await this.#cleanUp().catch(() => undefined);
+      throw error;
+    }
   }
 
+  /** Forgets the resume record of this upload's multipart upload, once known. */
   async #forgetRecord(): Promise<void> {
-    const id = this.#recordId;
+    const id = (this.#session ?? this.#target)?.recordId;
     if (id !== undefined) await this.#settings.storage?.delete(id);
   }
 
   /**
    * Lets go of what the upload holds while it is not running (done, failed or cancelled): the progress timer, the
-   * hasher it made (a later `start()` starts another worker) and its claim on the resume record.
+   * hasher it made (a later `start()` starts another worker).
    */
   #release(): void {
     clearTimeout(this.#progressTimer);
     this.#progressTimer = undefined;
     if (this.#settings.ownsHasher) this.#settings.hasher?.close();
-    releaseRecord(this.#settings.storage, this.#recordId);
   }
 
   /** Stops listening to `options.signal` once the upload is over for good. */
@@ -315,12 +405,6 @@ export class MultipartUpload {
     }
   }
 }
-
-/** Whether a browser says it has no network (never true in Node, which has no `online` event). */
-const isOffline = (): boolean =>
-  typeof navigator !== 'undefined' &&
-  navigator.onLine === false &&
-  typeof globalThis.addEventListener === 'function';
 
 /** Anything thrown inside the engine, as a {@link TranscoderError}. */
 function asTranscoderError(caught: unknown): TranscoderError {

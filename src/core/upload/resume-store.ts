@@ -91,6 +91,13 @@ export interface ResumeStore {
   set(id: string, record: ResumeRecord): void | Promise<void>;
   /** Forgets the record under `id`, if any. */
   delete(id: string): void | Promise<void>;
+  /**
+   * A name shared by every store, in any tab or frame of the origin, that sees the same records (for a store in
+   * `localStorage`: the storage and the prefix). Uploads of one file to one key through stores of the same scope
+   * take turns (`navigator.locks`), so that they share one multipart upload; a store without a scope coordinates
+   * only the uploads given that very store object.
+   */
+  readonly lockScope?: string;
 }
 
 /**
@@ -135,13 +142,22 @@ const DEFAULT_PREFIX = 'cos-transcoder:upload:';
  * ```
  */
 export class LocalStorageResumeStore extends LocalStorageRecordStore<ResumeRecord> implements ResumeStore {
+  /**
+   * `storage:<prefix>`: the same in every tab, so that the tabs sharing `localStorage` take turns (with
+   * `sessionStorage`, tabs that share nothing take turns too, which costs only waiting); see
+   * {@link ResumeStore.lockScope}.
+   */
+  readonly lockScope: string;
+
   /** @param options where and how many records to keep; see {@link LocalStorageResumeStoreOptions}. */
   constructor(options: LocalStorageResumeStoreOptions = {}) {
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
     super(RESUME_FORMAT, {
-      prefix: options.prefix ?? DEFAULT_PREFIX,
+      prefix,
       ...(options.storage ? { storage: options.storage } : {}),
       ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
     });
+    this.lockScope = `storage:${prefix}`;
   }
 }
 

@@ -1,4 +1,5 @@
 import { abortError } from '../transport/delay.js';
+import type { MultipartSession } from './multipart-session.js';
 import type { ProgressMeter } from './progress.js';
 import type { UploadSettings } from './upload-options.js';
 
@@ -20,6 +21,11 @@ export interface RunContext {
   readonly completing: () => void;
   /** Tells the upload which multipart upload it is about to use, so that a cancel can abort it from then on. */
   readonly targeted: (target: UploadTarget) => void;
+  /**
+   * Hands the upload an InitiateMultipartUpload in flight, which a pause or a cancel does not abort: the next run
+   * goes on with its session, a cancel aborts the upload it made.
+   */
+  readonly initiating: (pending: Promise<MultipartSession>) => void;
 }
 
 /** A promise whose rejection is handled, for work started now and awaited later (or never, after a failure). */

@@ -1,7 +1,17 @@
 import * as z from 'zod/mini';
-import { abortSignal, checked, hasMethods, optionsError, parseOptions, wholeNumber, withMethods } from '../options.js';
+import {
+  abortSignal,
+  checked,
+  hasMethods,
+  milliseconds,
+  optionsError,
+  parseOptions,
+  wholeNumber,
+  withMethods,
+} from '../options.js';
 import type { ServiceClient } from '../transport/service-client.js';
 import { createCrc64Hasher, type Crc64Hasher } from './crc64-hasher.js';
+import { DEFAULT_OFFLINE_RECHECK_MS, DEFAULT_OFFLINE_WAIT_MS } from './offline-wait.js';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './part-plan.js';
 import { DEFAULT_RESUME_TTL_MS, defaultResumeStore, type ResumeStore } from './resume-store.js';
 
@@ -55,6 +65,15 @@ export interface MultipartUploadOptions {
   hasher?: Crc64Hasher;
   /** Minimum milliseconds between two progress notifications (status changes are never delayed). @default 50 */
   progressInterval?: number;
+  /**
+   * When retries run out while the browser says it is offline (`navigator.onLine === false`), milliseconds the
+   * upload waits for the network, trying again on the `online` event and every `offlineRecheckMs`, before it
+   * fails with a `network` error saying the device stayed offline. The wait starts afresh whenever bytes move.
+   * `0` fails at once. @default 300000 (5 minutes)
+   */
+  offlineWaitMs?: number;
+  /** While waiting for the network, milliseconds between two attempts made without the `online` event. @default 10000 */
+  offlineRecheckMs?: number;
   /** Aborting it cancels the upload, as {@link MultipartUpload.cancel} does. */
   signal?: AbortSignal;
 }
@@ -75,6 +94,8 @@ export interface UploadSettings {
   /** Whether the hasher was made here, and so is closed when the upload ends. */
   readonly ownsHasher: boolean;
   readonly progressInterval: number;
+  readonly offlineWaitMs: number;
+  readonly offlineRecheckMs: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -127,6 +148,8 @@ const UploadOptionsSchema = z.object({
   verify: z.optional(z.boolean()),
   hasher: z.optional(withMethods<Crc64Hasher>(['hash'], 'must be a Crc64Hasher')),
   progressInterval: z.optional(wholeNumber(0, 60_000, 'must be milliseconds from 0 to 60000')),
+  offlineWaitMs: z.optional(milliseconds()),
+  offlineRecheckMs: z.optional(milliseconds(10)),
   signal: z.optional(abortSignal),
 });
 
@@ -166,6 +189,8 @@ export function resolveUploadOptions(options: MultipartUploadOptions): UploadSet
     hasher: verify ? (hasher ?? createCrc64Hasher()) : undefined,
     ownsHasher: verify && hasher === undefined,
     progressInterval: parsed.progressInterval ?? 50,
+    offlineWaitMs: parsed.offlineWaitMs ?? DEFAULT_OFFLINE_WAIT_MS,
+    offlineRecheckMs: parsed.offlineRecheckMs ?? DEFAULT_OFFLINE_RECHECK_MS,
     signal,
   };
 }

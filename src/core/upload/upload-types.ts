@@ -71,4 +71,10 @@ export interface UploadSnapshot {
   readonly error?: TranscoderError;
   /** The outcome, once `status` is `done`. */
   readonly result?: UploadResult;
+  /**
+   * While `uploading` but not sending: `other-upload` while another upload of the same file to the same key (in
+   * this tab or another) runs, which this one then resumes or finds complete; `network` while the browser says it
+   * is offline and the upload waits for the network (see `offlineWaitMs`).
+   */
+  readonly waitingFor?: 'other-upload' | 'network';
 }

@@ -15,6 +15,7 @@ import {
   uploadSetup,
   NEW_UPLOAD_ID,
   lines,
+  listPartsReply,
 } from '../../helpers/upload-setup.js';
 
 const SIZE = 3 * MiB;
@@ -38,7 +39,7 @@ async function withRecord(
 }
 
 describe('MultipartUpload after the review: resume records', () => {
-  it('should neither resume nor overwrite the record of a running upload of the file until it pauses', async () => {
+  it('should make a second upload of the file wait while the first runs, then resume the record it let go', async () => {
     const { transport, upload: a, makeUpload, storage, file } = uploadSetup({ size: SIZE });
     const id = await recordIdOf(file);
     void a.start().catch(() => undefined);
@@ -47,30 +48,30 @@ describe('MultipartUpload after the review: resume records', () => {
     expect(aParts.map(line)).to.deep.equal([part(1), part(2), part(3)]);
     expect(storage.log).to.deep.equal(['get', `set ${UPLOAD_ID}`]);
 
+    // B (a double click, a second widget) neither initiates its own upload nor touches the record of A: it waits.
     const b = makeUpload();
     const bDone = settle(b.start());
-    const initiate = await transport.nextRequest();
-    expect(line(initiate), 'B must not list the parts of A').to.equal(INITIATE);
-    initiate.respondWith(initiateReply(NEW_ID));
-    const bParts = await nextParts(transport, 3);
-    expect(bParts.map(line)).to.deep.equal([part(1, NEW_ID), part(2, NEW_ID), part(3, NEW_ID)]);
-    expect(storage.log, 'B must not touch the record of A').to.deep.equal(['get', `set ${UPLOAD_ID}`]);
+    await expectNoRequest(transport);
+    expect(b.snapshot).to.include({ status: 'uploading', waitingFor: 'other-upload' });
+    expect(storage.log).to.deep.equal(['get', `set ${UPLOAD_ID}`]);
+
+    // A pauses: B takes the record over.
+    a.pause();
+    const list = await transport.nextRequest();
+    expect(line(list), 'B resumes the record A let go').to.equal(LIST);
+    expect(b.snapshot.waitingFor).to.equal(undefined);
     expect(storage.peek(id)).to.include({ uploadId: UPLOAD_ID });
 
+    // A paused, cancelled while B runs: B's multipart upload (the same UploadId) is left alone.
+    await a.cancel();
+    expect(transport.requests.map(line).filter((text) => text === ABORT(UPLOAD_ID))).to.have.length(0);
+    list.respondWith(listPartsReply([]));
+    expect((await nextParts(transport, 3)).map(line)).to.deep.equal([part(1), part(2), part(3)]);
     const bCancel = b.cancel();
-    const bAbort = await transport.nextRequest();
-    expect(line(bAbort)).to.equal(ABORT(NEW_ID));
-    bAbort.respondWith({ status: 204 });
+    (await transport.nextRequest()).respondWith({ status: 204 });
     await bCancel;
     expect((await bDone).error).to.include({ code: 'aborted' });
-    expect(storage.peek(id)).to.include({ uploadId: UPLOAD_ID });
-    expect(aParts.map((request) => request.signal?.aborted)).to.deep.equal([false, false, false]);
-
-    a.pause();
-    await expectNoRequest(transport);
-    const c = makeUpload();
-    void c.start().catch(() => undefined);
-    expect(line(await transport.nextRequest()), 'C resumes the record A let go').to.equal(LIST);
+    expect(storage.peek(id)).to.equal(undefined);
   });
 
   it('should not resume a record made with another Content-Type', async () => {

@@ -43,7 +43,13 @@ describe('MultipartUpload in parts', () => {
     expect(received(initiate)).to.deep.include({ method: 'POST', path: `/${KEY}`, query: { uploads: '' } });
     expect(initiate.headers['content-type']).to.equal('video/mp4');
     expect(initiate.body).to.equal(undefined);
-    await upload.cancel().catch(() => undefined);
+    // The cancel waits for the Initiate's answer to abort the upload it made.
+    const cancelling = upload.cancel();
+    initiate.respondWith(initiateReply());
+    const abort = await transport.nextRequest();
+    expect(received(abort)).to.deep.include({ method: 'DELETE', path: `/${KEY}`, query: { uploadId: UPLOAD_ID } });
+    abort.respondWith({ status: 204 });
+    await cancelling;
   });
 
   it('should send each part with its number, the UploadId and its byte range', async () => {
