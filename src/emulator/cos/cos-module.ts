@@ -37,7 +37,7 @@ export function createCosModule(env: EmulatorEnv): EmulatorModule {
   return {
     handlers: { ...createObjectHandlers(env, changed), ...createMultipartHandlers(env, store, changed) },
     async close() {
-      await Promise.all([counting, store.ready().catch(() => undefined)]);
+      await Promise.all([counting, store.close()]);
     },
     state() {
       changed();

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestResult } from '../env.js';
+import { TEMP_SUBFOLDER } from '../storage/data-dir.js';
+import { asRecord, readJsonFile, writeJsonAtomic } from '../storage/json-file.js';
 
 /** One uploaded part. Records are never changed: re-uploading a part replaces its record. */
 export interface PartRecord {
@@ -40,9 +42,24 @@ export interface UploadRecord {
 const removeDir = (dir: string): Promise<void> =>
   rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
 
+/** The upload's metadata file in its folder; an upload folder without it is not an upload (it is deleted). */
+const UPLOAD_FILE = 'upload.json';
+/** Largest `upload.json` read back. */
+const MAX_UPLOAD_FILE = 256 * 1024;
+const UPLOAD_ID = /^\d{1,12}[0-9a-f]{62}$/;
+/** `<partNumber>-<md5 hex>-<crc64 decimal>-<lastModified ms>-<random>`: a part's record is its file name. */
+const PART_FILE = /^(\d{1,5})-([0-9a-f]{32})-(\d{1,20})-(\d{1,16})-[0-9a-f]{12}$/;
+
 /**
- * Multipart uploads: their metadata in memory, their parts as files under `<dataDir>/uploads/<uploadId>/`. Since
- * the metadata does not survive a restart, the folder is emptied when the store is created [I].
+ * Multipart uploads, kept across restarts on the same data folder: each under `<dataDir>/uploads/<uploadId>/`
+ * with its metadata in `upload.json` (written once, atomically, at initiation, before the reply) and each part as
+ * one file whose name carries the part's record (number, MD5, CRC-64, time; the size is the file's). Renaming the
+ * streamed part into place is thus the only write of an UploadPart: no log or index to update, however many parts.
+ * On start the folder is read back: folders without a readable `upload.json` and files that are not parts are
+ * deleted (left by a crash in the middle of an initiation or an abort); of two files of one part number (a crash
+ * between a re-upload's rename and the old file's removal) the newer wins. An abort deletes `upload.json` first,
+ * so a crash in the middle of it never brings back half an upload. An upload being completed when the process
+ * stopped is open again after the restart.
  *
  * Concurrency: every state change happens synchronously after the last `await`, so parallel UploadParts of one
  * upload, an Abort racing an UploadPart, or two Completes racing each other never see half-made changes. A part
@@ -51,18 +68,111 @@ const removeDir = (dir: string): Promise<void> =>
 export class MultipartStore {
   readonly #uploads = new Map<string, UploadRecord>();
   readonly #root: string;
+  readonly #temp: string;
   readonly #ready: Promise<void>;
+  readonly #writes = new Set<Promise<unknown>>();
   #created = 0;
 
+  /** @param dataDir The data folder, whose scratch folder must exist (the object store creates it). */
   constructor(dataDir: string) {
     this.#root = join(dataDir, 'uploads');
-    this.#ready = removeDir(this.#root).then(() => mkdir(this.#root, { recursive: true })).then(() => undefined);
+    this.#temp = join(dataDir, TEMP_SUBFOLDER);
+    this.#ready = this.#load();
     this.#ready.catch(() => undefined);
   }
 
-  /** Resolves once the uploads folder is ready. */
+  /** Resolves once the uploads of an earlier run are loaded. */
   ready(): Promise<void> {
     return this.#ready;
+  }
+
+  /** Waits for the load and for metadata writes in progress, so that nothing is written after it resolves. */
+  async close(): Promise<void> {
+    await this.#ready.catch(() => undefined);
+    await Promise.allSettled([...this.#writes]);
+  }
+
+  async #load(): Promise<void> {
+    await mkdir(this.#root, { recursive: true, mode: 0o700 });
+    for (const entry of await readdir(this.#root, { withFileTypes: true })) {
+      const dir = join(this.#root, entry.name);
+      const valid = entry.isDirectory() && UPLOAD_ID.test(entry.name);
+      const upload = valid ? await this.#loadUpload(dir, entry.name) : undefined;
+      if (!upload) {
+        await removeDir(dir);
+        continue;
+      }
+      this.#uploads.set(upload.uploadId, upload);
+      this.#created = Math.max(this.#created, upload.sequence);
+    }
+  }
+
+  /** One upload read back, its stray files deleted; `undefined` when its metadata is missing or invalid. */
+  async #loadUpload(dir: string, uploadId: string): Promise<UploadRecord | undefined> {
+    const meta = asRecord(await readJsonFile(join(dir, UPLOAD_FILE), MAX_UPLOAD_FILE));
+    const headers = asRecord(meta?.['headers']);
+    if (
+      !meta ||
+      !headers ||
+      meta['uploadId'] !== uploadId ||
+      typeof meta['bucket'] !== 'string' ||
+      typeof meta['key'] !== 'string' ||
+      typeof meta['contentType'] !== 'string' ||
+      !Number.isSafeInteger(meta['initiated']) ||
+      !Number.isSafeInteger(meta['sequence']) ||
+      !Object.values(headers).every((value) => typeof value === 'string')
+    ) {
+      return undefined;
+    }
+    const parts = new Map<number, PartRecord>();
+    for (const name of await readdir(dir)) {
+      if (name === UPLOAD_FILE) continue;
+      const file = join(dir, name);
+      const match = PART_FILE.exec(name);
+      const info = match ? await stat(file).catch(() => undefined) : undefined;
+      if (!match || !info?.isFile()) {
+        await rm(file, { recursive: true, force: true });
+        continue;
+      }
+      const [, number, md5Hex, crc64, time] = match as unknown as [string, string, string, string, string];
+      const record: PartRecord = {
+        partNumber: Number(number),
+        size: info.size,
+        md5Hex,
+        crc64,
+        lastModified: Number(time),
+        file,
+      };
+      const other = parts.get(record.partNumber);
+      const newer =
+        !other ||
+        record.lastModified > other.lastModified ||
+        (record.lastModified === other.lastModified && file > other.file);
+      if (other) await rm(newer ? other.file : file, { force: true });
+      if (newer) parts.set(record.partNumber, record);
+    }
+    return {
+      uploadId,
+      bucket: meta['bucket'] as string,
+      key: meta['key'] as string,
+      initiated: meta['initiated'] as number,
+      contentType: meta['contentType'] as string,
+      headers: headers as Record<string, string>,
+      parts,
+      state: 'open',
+      dir,
+      sequence: meta['sequence'] as number,
+    };
+  }
+
+  /** Runs a metadata write, tracked so that {@link close} can wait for it. */
+  async #track<T>(write: Promise<T>): Promise<T> {
+    this.#writes.add(write);
+    try {
+      return await write;
+    } finally {
+      this.#writes.delete(write);
+    }
   }
 
   /** Uploads and parts held. */
@@ -79,8 +189,15 @@ export class MultipartStore {
     await this.#ready;
     const uploadId = `${Math.floor(fields.initiated / 1000)}${randomBytes(31).toString('hex')}`;
     const dir = join(this.#root, uploadId);
-    await mkdir(dir, { recursive: true });
     const sequence = (this.#created += 1);
+    const { bucket, key, initiated, contentType, headers } = fields;
+    const meta = { uploadId, bucket, key, initiated, contentType, headers, sequence };
+    await this.#track(
+      (async () => {
+        await mkdir(dir, { recursive: true });
+        await writeJsonAtomic(join(dir, UPLOAD_FILE), meta, this.#temp);
+      })(),
+    );
     const upload: UploadRecord = { ...fields, uploadId, dir, sequence, parts: new Map(), state: 'open' };
     this.#uploads.set(uploadId, upload);
     return upload;
@@ -125,7 +242,10 @@ export class MultipartStore {
       await rm(source, { force: true });
       return undefined;
     }
-    const file = join(upload.dir, `${partNumber}-${randomBytes(6).toString('hex')}`);
+    const lastModified = Math.max(0, Math.floor(now));
+    const { size, md5Hex, crc64 } = body;
+    const name = `${partNumber}-${md5Hex}-${crc64}-${lastModified}-${randomBytes(6).toString('hex')}`;
+    const file = join(upload.dir, name);
     try {
       await rename(source, file);
     } catch (error) {
@@ -139,8 +259,7 @@ export class MultipartStore {
       return undefined;
     }
     const previous = upload.parts.get(partNumber);
-    const { size, md5Hex, crc64 } = body;
-    const record: PartRecord = { partNumber, size, md5Hex, crc64, lastModified: now, file };
+    const record: PartRecord = { partNumber, size, md5Hex, crc64, lastModified, file };
     upload.parts.set(partNumber, record);
     if (previous) await rm(previous.file, { force: true });
     return record;
@@ -158,9 +277,10 @@ export class MultipartStore {
     if (this.#uploads.get(upload.uploadId) === upload) upload.state = 'open';
   }
 
-  /** Forgets an upload (aborted or completed) and deletes its parts. */
+  /** Forgets an upload (aborted or completed) and deletes its parts, its metadata first. */
   async remove(upload: UploadRecord): Promise<void> {
     if (this.#uploads.get(upload.uploadId) === upload) this.#uploads.delete(upload.uploadId);
+    await rm(join(upload.dir, UPLOAD_FILE), { force: true });
     await removeDir(upload.dir);
   }
 }
