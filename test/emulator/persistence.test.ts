@@ -3,16 +3,22 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   parseCompleteMultipartUploadResult,
   parseListMultipartUploadsResult,
   parseListPartsResult,
 } from '../../src/core/protocol/cos-document.js';
+import { parseJobsResponse, type JobsDetail } from '../../src/core/protocol/ci-schemas.js';
+import { INTERRUPTED_CODE, INTERRUPTED_MESSAGE } from '../../src/emulator/ci/ci-module.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { MiB, crcOf, md5Hex, multipartCalls, multipartEtag } from '../helpers/cos-multipart.js';
-import { permanentKeys, send, startTestEmulator } from '../helpers/emulator.js';
+import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
+import { SAMPLE, cancelJob, describeJob, listJobs, submit, transcodeBody, waitForJob } from './ci-support.js';
 
 describe('emulator: multipart uploads survive a restart', function () {
   this.timeout(20_000);
@@ -91,5 +97,102 @@ describe('emulator: multipart uploads survive a restart', function () {
     const listed = parseListMultipartUploadsResult((await calls.listUploads({})).text);
     expect(listed.Upload).to.deep.equal([]);
     expect(await readdir(join(emulator.dataDir, 'uploads'))).to.deep.equal([]);
+  });
+});
+
+describe('emulator: media jobs survive a restart', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let emulator: Emulator | undefined;
+  const callbacks: string[] = [];
+  const listener = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      callbacks.push(body);
+      res.end();
+    });
+  });
+  const callbackUrl = () => `http://127.0.0.1:${(listener.address() as AddressInfo).port}/cb`;
+  /** Ids of the jobs: ended before the first stop, running and waiting at the second stop, cancelled. */
+  const ids = { done: '', running: '', waiting: '', cancelled: '', later: '' };
+  let doneBefore: JobsDetail;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cos-emulator-jobs-'));
+    await new Promise<void>((done) => listener.listen(0, '127.0.0.1', done));
+    emulator = await startTestEmulator({ dataDir: dir });
+    await seedObject(emulator, 'input/sample.mp4', SAMPLE);
+    ids.done = (await submit(emulator, transcodeBody('input/sample.mp4'))).JobId;
+    doneBefore = await waitForJob(emulator, ids.done, { timeoutMs: 8000 });
+    expect(doneBefore.State).to.equal('Success');
+    await emulator.close();
+
+    emulator = await startTestEmulator({ dataDir: dir, jobs: { workers: 1, queueDelayMs: 10, runMs: 60_000 } });
+    const withCallback = transcodeBody('input/sample.mp4', { notification: { CallBack: callbackUrl() } });
+    ids.running = (await submit(emulator, withCallback)).JobId;
+    await waitForJob(emulator, ids.running, { states: ['Running'] });
+    ids.waiting = (await submit(emulator, transcodeBody('input/sample.mp4'))).JobId;
+    ids.cancelled = (await submit(emulator, transcodeBody('input/sample.mp4'))).JobId;
+    expect((await cancelJob(emulator, ids.cancelled)).status).to.equal(200);
+    await emulator.close();
+    // A job file cut short by a crash, and a file that is no job: skipped.
+    await mkdir(join(emulator.dataDir, 'jobs'), { recursive: true });
+    await writeFile(join(emulator.dataDir, 'jobs', `j${'c'.repeat(32)}.json`), '{"version":1,"id":');
+    await writeFile(join(emulator.dataDir, 'jobs', 'notes.txt'), 'not a job');
+    emulator = await startTestEmulator({ dataDir: dir });
+  });
+  after(async () => {
+    await emulator?.close();
+    listener.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should describe a job that ended before the restart exactly as before', async () => {
+    expect(await describeJob(emulator!, ids.done)).to.deep.equal(doneBefore);
+  });
+
+  it('should end a job that was running Failed with InternalError, and send its callback', async () => {
+    const job = await describeJob(emulator!, ids.running);
+    expect([job.State, job.Code, job.Message]).to.deep.equal(['Failed', INTERRUPTED_CODE, INTERRUPTED_MESSAGE]);
+    expect(job.Message).to.match(/emulator stopped while the job was running/);
+    const deadline = Date.now() + 3000;
+    while (callbacks.length === 0 && Date.now() < deadline) await sleep(10);
+    expect(callbacks).to.have.length(1);
+    expect(callbacks[0]).to.contain(`<JobId>${ids.running}</JobId>`).and.to.contain('<State>Failed</State>');
+    expect(callbacks[0]).to.contain(`<Code>${INTERRUPTED_CODE}</Code>`);
+  });
+
+  it('should queue a job that was waiting again, and run it', async () => {
+    expect((await waitForJob(emulator!, ids.waiting, { timeoutMs: 8000 })).State).to.equal('Success');
+  });
+
+  it('should keep a cancelled job cancelled', async () => {
+    expect((await describeJob(emulator!, ids.cancelled)).State).to.equal('Cancel');
+  });
+
+  it('should list the old jobs with their states, a new job after them, and no corrupt file', async () => {
+    ids.later = (await submit(emulator!, transcodeBody('input/sample.mp4'))).JobId;
+    await waitForJob(emulator!, ids.later, { timeoutMs: 8000 });
+    const response = await listJobs(emulator!, { tag: 'Transcode', orderByTime: 'Asc', size: '100' });
+    const listed = parseJobsResponse(response.text, 'track').JobsDetail.map((job) => [job.JobId, job.State]);
+    expect(listed).to.deep.equal([
+      [ids.done, 'Success'],
+      [ids.running, 'Failed'],
+      [ids.waiting, 'Success'],
+      [ids.cancelled, 'Cancel'],
+      [ids.later, 'Success'],
+    ]);
+    expect((await readdir(join(emulator!.dataDir, 'jobs'))).sort()).to.deep.equal(
+      Object.values(ids).map((id) => `${id}.json`).sort(),
+    );
+  });
+
+  it('should write each change of state, so that a second restart finds the same jobs', async () => {
+    const before = await Promise.all(Object.values(ids).map((id) => describeJob(emulator!, id)));
+    await emulator!.close();
+    emulator = await startTestEmulator({ dataDir: dir });
+    const after = await Promise.all(Object.values(ids).map((id) => describeJob(emulator!, id)));
+    expect(after).to.deep.equal(before);
   });
 });

@@ -7,10 +7,27 @@ import { CallbackSender } from './callbacks.js';
 import { jobDetail, type JobsDetailNode } from './job-detail.js';
 import { JobQueue } from './job-queue.js';
 import { runJob } from './job-runner.js';
-import { isJobId, JobStore, queueIdFor } from './job-store.js';
+import { JobFiles } from './job-files.js';
+import { isJobId, JobStore, queueIdFor, type Job } from './job-store.js';
 import { createJob, parseSubmission, readJobRequestBody } from './job-submission.js';
 import { encodeCursor, parseListQuery } from './list-query.js';
 import { listTemplates } from './templates.js';
+
+/** `Code` of a job that was running when the emulator stopped (it ends `Failed` at the next start). */
+export const INTERRUPTED_CODE = 'InternalError';
+/** `Message` of such a job. */
+export const INTERRUPTED_MESSAGE = 'The emulator stopped while the job was running; submit the job again.';
+
+/** Ends a job of an earlier run that was running when the emulator stopped, as `runJob` ends a failed one. */
+function interrupt(job: Job, now: number): void {
+  if (job.request.Tag === 'Transcode' && job.request.Operation.DigitalWatermark) {
+    job.result.digitalWatermarkState = 'Failed';
+  }
+  job.state = 'Failed';
+  job.code = INTERRUPTED_CODE;
+  job.message = INTERRUPTED_MESSAGE;
+  job.endTime = now;
+}
 
 /** Most ids one `GET /jobs/<id>,<id>...` may name. */
 export const MAX_DESCRIBED_JOBS = 10;
@@ -37,8 +54,11 @@ const response = (fields: Record<string, unknown>) => ({ Response: fields });
  * (DescribeMediaJob), `GET /jobs` (DescribeMediaJobs) and `PUT /jobs/<id>?cancel` (CancelMediaJob), with a queue,
  * workers, the job life cycle and completion callbacks.
  *
- * Jobs live in memory: they are lost when the emulator stops (output objects stay in the data folder). Each bucket
- * has one queue, `p` + 32 hex derived from its name; all buckets share the `jobs.workers` workers.
+ * Jobs are kept in the data folder ({@link JobFiles}) and survive a restart on it, as the cloud does not forget them:
+ * ended jobs are listed as they ended; a job still `Submitted` is queued again and runs; a job that was `Running`
+ * when the emulator stopped ends `Failed` with {@link INTERRUPTED_CODE} and {@link INTERRUPTED_MESSAGE}, and its
+ * callback, if it has one, is sent. Each bucket has one queue, `p` + 32 hex derived from its name; all buckets share
+ * the `jobs.workers` workers.
  *
  * Emulator choices where the service is silent:
  * - a cancelled job sends no callback (the cancel reply is the caller's confirmation); ended jobs
@@ -48,15 +68,32 @@ const response = (fields: Record<string, unknown>) => ({ Response: fields });
  * - ids in `GET /jobs/<ids>` that do not look like job ids are reported in `NonExistJobIds` like unknown ones.
  */
 export function createCiModule(env: EmulatorEnv): EmulatorModule {
-  const store = new JobStore();
+  const files = new JobFiles(env.dataDir);
+  const store = new JobStore(files);
   const stopping = new AbortController();
   const callbacks = new CallbackSender(env.options.callbacks, env.options.callbackAllow);
-  const queue = new JobQueue(
-    { workers: env.options.jobs.workers, delayMs: env.options.jobs.queueDelayMs },
-    (job) => runJob(env, job, stopping.signal, (ended) => callbacks.send(ended.id, ended.request, jobDetail(ended))),
-  );
+  const ended = (job: Job): void => {
+    store.changed(job);
+    callbacks.send(job.id, job.request, jobDetail(job));
+  };
+  const queue = new JobQueue({ workers: env.options.jobs.workers, delayMs: env.options.jobs.queueDelayMs }, (job) => {
+    const run = runJob(env, job, stopping.signal, ended);
+    store.changed(job); // Running: runJob sets the state before its first wait.
+    return run;
+  });
+  const loaded = files.load().then((jobs) => {
+    for (const job of jobs) {
+      store.restore(job);
+      if (job.state === 'Running') {
+        interrupt(job, env.clock.now());
+        ended(job);
+      } else if (job.state === 'Submitted') queue.enqueue(job);
+    }
+  });
+  loaded.catch(() => undefined);
 
   const createMediaJobs: Handler = async (ctx) => {
+    await loaded;
     const bucket = bucketOf(ctx);
     const request = parseSubmission(await readJobRequestBody(ctx));
     const job = await createJob(env, store, bucket, request);
@@ -66,6 +103,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
   };
 
   const describeMediaJob: Handler = async (ctx) => {
+    await loaded;
     const bucket = bucketOf(ctx);
     const ids = idsOf(ctx);
     if (ids.length === 0) throw serviceError('InvalidArgument', 'At least one job id is required.');
@@ -86,6 +124,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
   };
 
   const describeMediaJobs: Handler = async (ctx) => {
+    await loaded;
     const bucket = bucketOf(ctx);
     const { jobs, next } = store.list(parseListQuery(ctx, bucket.name));
     const fields: Record<string, unknown> = {};
@@ -95,6 +134,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
   };
 
   const cancelMediaJob: Handler = async (ctx) => {
+    await loaded;
     const bucket = bucketOf(ctx);
     const [id, ...others] = idsOf(ctx);
     const job = id !== undefined && others.length === 0 && isJobId(id) ? store.get(bucket.name, id) : undefined;
@@ -104,6 +144,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
     }
     job.state = 'Cancel';
     job.endTime = env.clock.now();
+    store.changed(job);
     await reply(ctx, 200);
   };
 
@@ -115,15 +156,18 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
       CancelMediaJob: cancelMediaJob,
     },
     async close() {
+      await loaded.catch(() => undefined);
       stopping.abort();
       await queue.close();
       await callbacks.close();
+      await files.flush();
     },
     state() {
       const templates = listTemplates();
       return {
         module: 'ci',
         jobs: store.counts(),
+        jobWriteFailures: files.failures,
         queue: queue.state(),
         queues: Object.fromEntries([...env.buckets.keys()].map((name) => [name, queueIdFor(name)])),
         templates: {

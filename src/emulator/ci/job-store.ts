@@ -22,7 +22,7 @@ export interface JobResult {
   extractedMessage?: string;
 }
 
-/** A media job as the emulator keeps it (in memory only: jobs are lost when the emulator stops). */
+/** A media job as the emulator keeps it (in memory, and in the data folder when a {@link JobPersistence} is given). */
 export interface Job {
   /** `j` + 32 hex. */
   readonly id: string;
@@ -102,13 +102,27 @@ function compare(a: ListCursor, b: ListCursor): number {
 
 const cursorOf = (job: Job): ListCursor => ({ time: job.creationTime, seq: job.seq });
 
+/** Where the store writes jobs so that they survive a restart (the jobs' files). */
+export interface JobPersistence {
+  /** Writes the job as it is now (soon, without waiting). */
+  save(job: Job): void;
+  /** Deletes the job's record. */
+  remove(id: string): void;
+}
+
 /**
- * The emulator's jobs, in memory. Listing is ordered by creation time (second precision, as the service reports it)
- * and then submission order, so that pages are stable while jobs are added.
+ * The emulator's jobs, in memory and, through `persistence`, on disk. Listing is ordered by creation time (second
+ * precision, as the service reports it) and then submission order, so that pages are stable while jobs are added.
+ * Beyond {@link MAX_JOBS}, the oldest ended jobs are forgotten, their records deleted too.
  */
 export class JobStore {
   readonly #jobs = new Map<string, Job>();
+  readonly #persistence: JobPersistence | undefined;
   #seq = 0;
+
+  constructor(persistence?: JobPersistence) {
+    this.#persistence = persistence;
+  }
 
   /** The next submission number. */
   nextSeq(): number {
@@ -116,9 +130,23 @@ export class JobStore {
     return this.#seq;
   }
 
+  /** Adds a job just created, and saves it. */
   add(job: Job): void {
     this.#jobs.set(job.id, job);
+    this.#persistence?.save(job);
     if (this.#jobs.size > MAX_JOBS) this.#evict();
+  }
+
+  /** Adds a job of an earlier run, read back (in submission order): later submissions number after it. */
+  restore(job: Job): void {
+    this.#jobs.set(job.id, job);
+    this.#seq = Math.max(this.#seq, job.seq);
+    if (this.#jobs.size > MAX_JOBS) this.#evict();
+  }
+
+  /** Saves a job whose state changed. */
+  changed(job: Job): void {
+    if (this.#jobs.get(job.id) === job) this.#persistence?.save(job);
   }
 
   /** The job `id` of `bucket`; jobs of other buckets do not exist for it. */
@@ -149,7 +177,9 @@ export class JobStore {
   #evict(): void {
     for (const job of this.#jobs.values()) {
       if (this.#jobs.size <= MAX_JOBS) return;
-      if (isTerminalJobState(job.state)) this.#jobs.delete(job.id);
+      if (!isTerminalJobState(job.state)) continue;
+      this.#jobs.delete(job.id);
+      this.#persistence?.remove(job.id);
     }
   }
 }
