@@ -18,6 +18,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Every entry under `dir` but `skip`: type, mode, size, times and content hash, to compare byte for byte. */
 async function snapshot(dir: string, skip = 'cos-emulator'): Promise<Record<string, string>> {
+  // '\0' skips nothing.
   const result: Record<string, string> = {};
   for (const name of await readdir(dir, { recursive: true })) {
     if (name === skip || name.startsWith(`${skip}/`)) continue;
@@ -33,7 +34,9 @@ async function snapshot(dir: string, skip = 'cos-emulator'): Promise<Record<stri
 
 /** The user's own files, with folders named like the emulator's. */
 async function userFiles(dir: string): Promise<void> {
-  for (const folder of ['tmp', 'objects', 'uploads/abc', 'jobs', 'empty']) await mkdir(join(dir, folder), { recursive: true });
+  for (const folder of ['tmp', 'objects', 'uploads/abc', 'jobs', 'empty']) {
+    await mkdir(join(dir, folder), { recursive: true });
+  }
   await writeFile(join(dir, 'notes.txt'), 'my notes\n');
   await writeFile(join(dir, 'tmp', 'draft.txt'), 'keep me');
   await writeFile(join(dir, 'objects', 'photo.bin'), randomBytes(4096));
@@ -50,7 +53,8 @@ async function stalledPut(emulator: Emulator): Promise<{ closed: Promise<void> }
     headers: { 'content-length': String(10 * MiB) },
   });
   const closed = new Promise<void>((done) => {
-    const client = request({ host: '127.0.0.1', port: emulator.endpoints.port, method: 'PUT', path: '/stalled.bin', headers, agent: false });
+    const { port } = emulator.endpoints;
+    const client = request({ host: '127.0.0.1', port, method: 'PUT', path: '/stalled.bin', headers, agent: false });
     client.on('error', () => done());
     client.on('close', () => done());
     client.write(randomBytes(64 * 1024));
@@ -72,6 +76,7 @@ describe('emulator: the data folder is the user\'s', function () {
     const before = await snapshot(dir);
     let emulator = await startTestEmulator({ dataDir: dir });
     expect(emulator.dataDir).to.equal(join(dir, 'cos-emulator'));
+    expect((await lstat(emulator.dataDir)).mode & 0o777).to.equal(0o700);
     const keys = permanentKeys(emulator);
     const calls = multipartCalls(() => emulator);
     const body = randomBytes(3000);
@@ -105,7 +110,8 @@ describe('emulator: the data folder is the user\'s', function () {
       expect(multi.body.equals(Buffer.concat(parts))).to.equal(true);
       expect(multi.headers.etag).to.equal(head.headers.etag);
       expect(multi.headers['x-cos-hash-crc64ecma']).to.equal(head.headers['x-cos-hash-crc64ecma']);
-      const output = await send(emulator, { service: 'cos', method: 'HEAD', path: `/output/${job.JobId}.mp4`, keys });
+      const path = `/output/${job.JobId}.mp4`;
+      const output = await send(emulator, { service: 'cos', method: 'HEAD', path, keys });
       expect(output.status).to.equal(200);
     } finally {
       await emulator.close();
@@ -114,7 +120,7 @@ describe('emulator: the data folder is the user\'s', function () {
     expect(await readdir(join(dir, 'cos-emulator'))).to.not.include('tmp');
   });
 
-  it('should refuse a cos-emulator folder it did not create, with a clear message, and leave it untouched', async () => {
+  it('should refuse a cos-emulator folder it did not create, with a clear message, leaving it untouched', async () => {
     await mkdir(join(dir, 'cos-emulator', 'objects'), { recursive: true });
     await writeFile(join(dir, 'cos-emulator', 'objects', 'mine.txt'), 'mine');
     await mkdir(join(dir, 'cos-emulator', 'tmp'));
@@ -144,12 +150,13 @@ describe('emulator: the data folder is the user\'s', function () {
     expect(await snapshot(dir, '\0')).to.deep.equal(before);
   });
 
-  it('should refuse a cos-emulator folder whose marker is a folder, and a cos-emulator that is a file', async () => {
+  it('should refuse a marker that is a folder, a cos-emulator that is a file, a data-dir that is a file', async () => {
     await mkdir(join(dir, 'a', 'cos-emulator', '.cos-emulator.json'), { recursive: true });
     await mkdir(join(dir, 'b'));
     await writeFile(join(dir, 'b', 'cos-emulator'), 'a file');
+    await writeFile(join(dir, 'c'), 'a file');
     const before = await snapshot(dir, '\0');
-    for (const dataDir of [join(dir, 'a'), join(dir, 'b')]) {
+    for (const dataDir of [join(dir, 'a'), join(dir, 'b'), join(dir, 'c')]) {
       const error = await startTestEmulator({ dataDir }).then(
         (emulator) => emulator.close().then(() => undefined),
         (reason: unknown) => reason,
@@ -192,7 +199,8 @@ describe('emulator: the data folder is the user\'s', function () {
 
   it('should exit 1 with one line naming the folder when the CLI is given a foreign cos-emulator folder', async () => {
     await mkdir(join(dir, 'cos-emulator'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', '--port', '0', '--data-dir', dir], {
+    const args = ['--import', 'tsx', 'src/emulator/cli.ts', '--port', '0', '--data-dir', dir];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -15,6 +15,8 @@ import {
 } from '../../src/core/protocol/cos-document.js';
 import { parseJobsResponse, type JobsDetail } from '../../src/core/protocol/ci-schemas.js';
 import { INTERRUPTED_CODE, INTERRUPTED_MESSAGE } from '../../src/emulator/ci/ci-module.js';
+import { JobFiles } from '../../src/emulator/ci/job-files.js';
+import { JobStore, type Job } from '../../src/emulator/ci/job-store.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { MiB, crcOf, md5Hex, multipartCalls, multipartEtag } from '../helpers/cos-multipart.js';
 import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
@@ -83,7 +85,8 @@ describe('emulator: multipart uploads survive a restart', function () {
     expect(completed.status, completed.text).to.equal(200);
     expect(parseCompleteMultipartUploadResult(completed.text).ETag).to.equal(multipartEtag(parts));
     expect(completed.headers['x-cos-hash-crc64ecma']).to.equal(crcOf(...parts));
-    const object = await send(emulator, { service: 'cos', method: 'GET', path: `/${KEY}`, keys: permanentKeys(emulator) });
+    const keys = permanentKeys(emulator);
+    const object = await send(emulator, { service: 'cos', method: 'GET', path: `/${KEY}`, keys });
     expect(object.body.equals(Buffer.concat(parts))).to.equal(true);
     expect(object.headers['etag']).to.equal(multipartEtag(parts));
     expect(object.headers['content-type']).to.equal('video/mp4');
@@ -194,5 +197,51 @@ describe('emulator: media jobs survive a restart', function () {
     emulator = await startTestEmulator({ dataDir: dir });
     const after = await Promise.all(Object.values(ids).map((id) => describeJob(emulator!, id)));
     expect(after).to.deep.equal(before);
+  });
+});
+
+describe('emulator: the jobs\' files follow the cap on stored jobs', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cos-emulator-evict-'));
+    await mkdir(join(dir, 'tmp'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const job = (seq: number, state: Job['state']): Job => ({
+    id: `j${seq.toString(16).padStart(32, '0')}`,
+    bucket: 'examplebucket-1250000000',
+    region: 'ap-guangzhou',
+    seq,
+    request: { Tag: 'Transcode', Input: { Object: 'in.mp4' }, Operation: {} } as unknown as Job['request'],
+    level: 0,
+    queueId: 'p0',
+    queueType: 'Common',
+    creationTime: 1_700_000_000_000 + seq,
+    templateName: undefined,
+    outputExtension: 'mp4',
+    state,
+    progress: 0,
+    code: 'Success',
+    message: '',
+    startTime: undefined,
+    endTime: undefined,
+    result: {},
+  });
+
+  it('should delete the file of an evicted job, keep the others, and read them back in order', async () => {
+    const files = new JobFiles(dir);
+    await files.load();
+    const store = new JobStore(files, 3);
+    store.add(job(1, 'Success'));
+    store.add(job(2, 'Submitted'));
+    store.add(job(3, 'Failed'));
+    store.add(job(4, 'Cancel'));
+    await files.flush();
+    const kept = [2, 3, 4].map((seq) => `${job(seq, 'Success').id}.json`);
+    expect((await readdir(join(dir, 'jobs'))).sort()).to.deep.equal(kept);
+    const again = (await new JobFiles(dir).load()).map((entry) => [entry.seq, entry.state]);
+    expect(again).to.deep.equal([[2, 'Submitted'], [3, 'Failed'], [4, 'Cancel']]);
+    expect(await readdir(join(dir, 'tmp'))).to.deep.equal([]);
   });
 });

@@ -113,15 +113,18 @@ export interface JobPersistence {
 /**
  * The emulator's jobs, in memory and, through `persistence`, on disk. Listing is ordered by creation time (second
  * precision, as the service reports it) and then submission order, so that pages are stable while jobs are added.
- * Beyond {@link MAX_JOBS}, the oldest ended jobs are forgotten, their records deleted too.
+ * Beyond `max` ({@link MAX_JOBS}), the oldest ended jobs are forgotten, their records deleted too.
  */
 export class JobStore {
   readonly #jobs = new Map<string, Job>();
   readonly #persistence: JobPersistence | undefined;
+  readonly #max: number;
   #seq = 0;
 
-  constructor(persistence?: JobPersistence) {
+  /** @param max Most jobs kept ({@link MAX_JOBS}; smaller in tests). */
+  constructor(persistence?: JobPersistence, max = MAX_JOBS) {
     this.#persistence = persistence;
+    this.#max = max;
   }
 
   /** The next submission number. */
@@ -134,14 +137,14 @@ export class JobStore {
   add(job: Job): void {
     this.#jobs.set(job.id, job);
     this.#persistence?.save(job);
-    if (this.#jobs.size > MAX_JOBS) this.#evict();
+    if (this.#jobs.size > this.#max) this.#evict();
   }
 
   /** Adds a job of an earlier run, read back (in submission order): later submissions number after it. */
   restore(job: Job): void {
     this.#jobs.set(job.id, job);
     this.#seq = Math.max(this.#seq, job.seq);
-    if (this.#jobs.size > MAX_JOBS) this.#evict();
+    if (this.#jobs.size > this.#max) this.#evict();
   }
 
   /** Saves a job whose state changed. */
@@ -176,7 +179,7 @@ export class JobStore {
 
   #evict(): void {
     for (const job of this.#jobs.values()) {
-      if (this.#jobs.size <= MAX_JOBS) return;
+      if (this.#jobs.size <= this.#max) return;
       if (!isTerminalJobState(job.state)) continue;
       this.#jobs.delete(job.id);
       this.#persistence?.remove(job.id);

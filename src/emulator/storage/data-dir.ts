@@ -111,7 +111,7 @@ async function claimSubfolder(path: string): Promise<void> {
   }
 }
 
-/** Reads a small regular file (not a link, not a folder, at most {@link MAX_SMALL_FILE} bytes); `undefined` if not one. */
+/** Reads a small regular file (not a link or a folder, at most {@link MAX_SMALL_FILE} bytes); else `undefined`. */
 async function readSmallFile(file: string): Promise<string | undefined> {
   try {
     const entry = await lstat(file);
@@ -132,7 +132,8 @@ async function hasMarker(path: string): Promise<boolean> {
 }
 
 function writeMarker(path: string): Promise<void> {
-  const marker = { format: MARKER_FORMAT, version: 1, id: randomBytes(8).toString('hex'), created: new Date().toISOString() };
+  const id = randomBytes(8).toString('hex');
+  const marker = { format: MARKER_FORMAT, version: 1, id, created: new Date().toISOString() };
   return writeFile(join(path, DATA_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
 }
 

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ObjectMetadata, ObjectStore, StoredObject } from '../env.js';
+import { TEMP_SUBFOLDER } from './data-dir.js';
+import { readJsonFile } from './json-file.js';
+
+/** Largest sidecar read back: an object's metadata and stored headers take a few kilobytes. */
+const MAX_SIDECAR = 256 * 1024;
 
 interface Sidecar extends Omit<StoredObject, 'file'> {
   version: 1;
@@ -29,7 +34,7 @@ export class DiskObjectStore implements ObjectStore {
   /** @param now The time objects are stamped `lastModified` with (the emulator's clock). */
   constructor(dataDir: string, now: () => number = Date.now) {
     this.#objects = join(dataDir, 'objects');
-    this.#temp = join(dataDir, 'tmp');
+    this.#temp = join(dataDir, TEMP_SUBFOLDER);
     this.#now = now;
   }
 
@@ -42,14 +47,14 @@ export class DiskObjectStore implements ObjectStore {
       if (!entry.isFile() || !entry.name.endsWith('.json')) continue;
       const path = join(entry.parentPath, entry.name);
       try {
-        const sidecar = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
-        if (sidecar.version !== 1) continue;
+        const sidecar = (await readJsonFile(path, MAX_SIDECAR)) as Sidecar | undefined;
+        if (sidecar?.version !== 1 || typeof sidecar.bucket !== 'string' || typeof sidecar.key !== 'string') continue;
         const { version: _version, dataFile, ...object } = sidecar;
         const file =
           dataFile === undefined ? path.replace(/\.json$/, '.data') : join(entry.parentPath, basename(dataFile));
         this.#index.set(this.#id(object.bucket, object.key), { ...object, file });
       } catch {
-        // A sidecar cut short by a crash: the object was never committed.
+        // A sidecar that is not one: the object was never committed.
       }
     }
   }
