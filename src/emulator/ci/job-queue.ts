@@ -14,6 +14,10 @@ interface Waiting {
  * The emulator's job queue (one per emulator, shared by the buckets' queues): `workers` jobs run at once; a job
  * waits at least `delayMs` after its submission; among the jobs ready to start, the highest `JobLevel` (2) goes
  * first, then the earliest submitted. Timing uses a monotonic clock, so a clock-offset fault never stalls it.
+ *
+ * Waiting jobs are kept in submission order with non-decreasing `readyAt` (enforced in {@link enqueue}), so the jobs
+ * ready to start are always a prefix: queuing is O(1) and taking a job scans only the ready ones, even with many
+ * thousands waiting (`jobs.maxQueued`).
  */
 export class JobQueue {
   readonly #waiting: Waiting[] = [];
@@ -33,7 +37,8 @@ export class JobQueue {
   /** Queues a job just submitted. */
   enqueue(job: Job): void {
     if (this.#closed) return;
-    this.#waiting.push({ job, readyAt: performance.now() + this.#delayMs });
+    const readyAt = Math.max(performance.now() + this.#delayMs, this.#waiting.at(-1)?.readyAt ?? 0);
+    this.#waiting.push({ job, readyAt });
     this.#pump();
   }
 
@@ -72,19 +77,24 @@ export class JobQueue {
       this.#running.add(run);
     }
     if (this.#closed || this.#running.size >= this.#workers || this.#waiting.length === 0) return;
-    const soonest = Math.min(...this.#waiting.map((entry) => entry.readyAt));
+    // A worker is free and no job is ready: in readyAt order, the first waiting job is the soonest.
+    const soonest = this.#waiting[0]!.readyAt;
     this.#timer = setTimeout(() => this.#pump(), Math.max(1, Math.ceil(soonest - performance.now())));
   }
 
-  /** Removes and returns the best job ready at `now`: highest level, then lowest submission number. */
+  /**
+   * Removes and returns the best job ready at `now`: highest level, then lowest submission number. Only the ready
+   * prefix of the waiting list is scanned.
+   */
   #takeReady(now: number): Job | undefined {
     let best = -1;
-    this.#waiting.forEach((entry, index) => {
-      if (entry.readyAt > now) return;
+    for (let index = 0; index < this.#waiting.length; index += 1) {
+      const entry = this.#waiting[index]!;
+      if (entry.readyAt > now) break;
       const current = this.#waiting[best]?.job;
       const job = entry.job;
       if (!current || job.level > current.level || (job.level === current.level && job.seq < current.seq)) best = index;
-    });
+    }
     if (best < 0) return undefined;
     return this.#waiting.splice(best, 1)[0]?.job;
   }
