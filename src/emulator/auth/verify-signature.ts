@@ -16,6 +16,16 @@ const SIGNATURE_FIELDS = [
 ];
 
 const denied = (message: string): EmulatorError => serviceError('AccessDenied', message);
+const expiredToken = (): EmulatorError => serviceError('ExpiredToken', 'The provided token has expired.');
+
+/** The session token of a request: a token header, or the signed URL's query. */
+function tokenOf(ctx: RequestContext): string | undefined {
+  return (
+    TOKEN_HEADERS.map((name) => header(ctx, name)).find((value) => value !== undefined) ??
+    ctx.query.get('x-cos-security-token') ??
+    ctx.query.get('x-ci-security-token')
+  );
+}
 
 /** The signature fields of a request: the `Authorization` header, or the same `q-*` fields in a signed URL. */
 function signatureText(ctx: RequestContext): string | undefined {
@@ -52,7 +62,8 @@ function sameText(a: string, b: string): boolean {
  * `q-ak`, the `q-sign-time` window against the server clock, the signature over exactly the headers and parameters
  * the client listed (unlisted ones are ignored, listed but absent ones count as empty), and for temporary keys the
  * session token in `x-cos-security-token` or `x-ci-security-token` (or the signed URL's query). Throws an
- * {@link EmulatorError} with the service's code; returns who signed.
+ * {@link EmulatorError} with the service's code; returns who signed. Temporary keys the keyring has forgotten because
+ * they expired are told `ExpiredToken` when the request carries their token.
  */
 export async function verifySignature(
   ctx: RequestContext,
@@ -65,7 +76,11 @@ export async function verifySignature(
   if (!parsed) throw denied('Access Denied. The Authorization is malformed.');
   if (parsed.algorithm !== 'sha1') throw denied('Access Denied. q-sign-algorithm must be sha1.');
   const record = keyring.find(parsed.secretId);
-  if (!record) throw serviceError('InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+  if (!record) {
+    const token = tokenOf(ctx);
+    if (token !== undefined && keyring.isExpiredToken(parsed.secretId, token)) throw expiredToken();
+    throw serviceError('InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+  }
   const window = parseSignTime(parsed.signTime);
   if (!window || parsed.keyTime !== parsed.signTime) {
     throw denied('Access Denied. q-sign-time and q-key-time must be the same start;end in seconds.');
@@ -96,10 +111,7 @@ export async function verifySignature(
 
   const { principal } = record;
   if (principal.kind === 'temporary') {
-    const token =
-      TOKEN_HEADERS.map((name) => header(ctx, name)).find((value) => value !== undefined) ??
-      ctx.query.get('x-cos-security-token') ??
-      ctx.query.get('x-ci-security-token');
+    const token = tokenOf(ctx);
     if (token === undefined || token === '') {
       throw denied('Access Denied. Temporary keys need their security token (x-cos-security-token).');
     }
@@ -107,7 +119,7 @@ export async function verifySignature(
       throw denied('Access Denied. The security token does not belong to this key.');
     }
     if (principal.expiresAt !== undefined && ctx.now >= principal.expiresAt) {
-      throw serviceError('ExpiredToken', 'The provided token has expired.');
+      throw expiredToken();
     }
   }
   return principal;

@@ -1,3 +1,4 @@
+import { KeyLimitError, MAX_TEMPORARY_KEYS, type TemporaryCredentials } from '../auth/keyring.js';
 import { parsePolicy, PolicyError, type Policy } from '../auth/policy.js';
 import type { EmulatorEnv, EmulatorModule } from '../env.js';
 import { replyJson } from '../http/reply.js';
@@ -128,7 +129,9 @@ export const formatExpiration = (unixSeconds: number): string =>
  * Emulator choices where the service is not documented: `Region` is required but any value is accepted; `Name` is
  * required (any non-empty text up to 128 characters); a missing `DurationSeconds` means 1800 s (capped by
  * `sts.maxDurationSeconds`); a wrong `Version` is `NoSuchVersion`; a temporary key is `UnauthorizedOperation`;
- * a body over 64 KiB is `RequestSizeLimitExceeded`; policy conditions and `principal` are accepted and ignored.
+ * a body over 64 KiB is `RequestSizeLimitExceeded`; policy conditions and `principal` are accepted and ignored;
+ * with {@link MAX_TEMPORARY_KEYS} credentials alive, `LimitExceeded` (the cloud API's quota code) until some expire.
+ * The state counts credentials `issued` since the start and those `live` (expired ones are forgotten).
  */
 export function createStsModule(env: EmulatorEnv): EmulatorModule {
   let issued = 0;
@@ -142,7 +145,13 @@ export function createStsModule(env: EmulatorEnv): EmulatorModule {
         if (name.length > 128) throw invalidValue('Name must be at most 128 characters.');
         const duration = durationOf(params, env.options.sts.maxDurationSeconds);
         const policy = policyOf(params);
-        const credentials = env.keyring.issue(policy, duration);
+        let credentials: TemporaryCredentials;
+        try {
+          credentials = env.keyring.issue(policy, duration);
+        } catch (error) {
+          if (error instanceof KeyLimitError) throw stsError('LimitExceeded', error.message);
+          throw error;
+        }
         issued += 1;
         const result: FederationTokenResult = {
           Credentials: {
@@ -157,6 +166,6 @@ export function createStsModule(env: EmulatorEnv): EmulatorModule {
         await replyJson(ctx, 200, { Response: result });
       },
     },
-    state: () => ({ issued, live: env.keyring.temporaryCount }),
+    state: () => ({ module: 'sts', issued, live: env.keyring.temporaryCount(), maxLive: MAX_TEMPORARY_KEYS }),
   };
 }
