@@ -1,6 +1,7 @@
 import { serviceError } from '../errors.js';
 import type { StoredObject } from '../env.js';
 import { header, queryParam, type RequestContext } from '../http/request-context.js';
+import { hasXmlForbiddenCharacter } from '../http/xml-safe.js';
 
 /** The `Content-Type` of an object uploaded without one (or with an empty one, as the JS SDK may send). */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -29,15 +30,19 @@ const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
 
 /**
  * Checks an object key as COS does: not empty (`InvalidObjectName`), at most {@link MAX_KEY_BYTES} UTF-8 bytes
- * (`KeyTooLong`), no NUL character and no lone surrogate (`InvalidObjectName`). Spaces, CJK, `+`, `(`, `!` and the
- * like are fine. A path that is not valid percent-encoded UTF-8 never gets here: the server answers it `InvalidURI`.
+ * (`KeyTooLong`), and only characters an XML 1.0 reply can carry (`InvalidObjectName`): no C0 control other than
+ * tab, LF and CR, no U+FFFE / U+FFFF, no lone surrogate. COS documents refusing the controls CAN, EM, SUB and ESC
+ * (24 to 27) and accepts other UTF-8; the emulator refuses every control XML 1.0 forbids, so that no listing or
+ * echo of the key can break a client's XML parser (tab, LF, CR, DEL and C1 are kept, and written as character
+ * references, or percent-encoded with `encoding-type=url`). Spaces, CJK, `+`, `(`, `!` and the like are fine. A
+ * path that is not valid percent-encoded UTF-8 never gets here: the server answers it `InvalidURI`.
  */
 export function validateKey(key: string): void {
   if (key === '') throw serviceError('InvalidObjectName', 'The object key must not be empty.');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
     throw serviceError('KeyTooLong', `Your key is too long: the maximum is ${MAX_KEY_BYTES} bytes.`);
   }
-  if (key.includes('\0') || /\p{Cs}/u.test(key)) {
+  if (hasXmlForbiddenCharacter(key)) {
     throw serviceError('InvalidObjectName', 'The object key contains characters that are not allowed.');
   }
 }

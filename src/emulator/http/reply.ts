@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildXml } from '../../core/protocol/xml.js';
 import type { EmulatorError } from '../errors.js';
 import type { RequestContext } from './request-context.js';
+import { buildSafeXml } from './xml-safe.js';
 
 /** An opaque, base64-like request id, as COS and CI issue them. */
 export function newRequestId(now: number): string {
@@ -87,14 +87,17 @@ async function* throttled(source: Readable, throttle: (bytes: number) => Promise
   }
 }
 
-/** Sends an XML document (`application/xml`) built from a plain object tree with the shared XML builder. */
+/**
+ * Sends an XML document (`application/xml`) built from a plain object tree with the shared XML builder, made safe
+ * for XML 1.0 (see `xmlSafe`).
+ */
 export function replyXml(
   ctx: RequestContext,
   status: number,
   document: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<void> {
-  return reply(ctx, status, { 'Content-Type': 'application/xml', ...headers }, buildXml(document));
+  return reply(ctx, status, { 'Content-Type': 'application/xml', ...headers }, buildSafeXml(document));
 }
 
 /**
@@ -107,7 +110,7 @@ export function replyError(ctx: RequestContext, error: EmulatorError): Promise<v
   if (ctx.route.kind === 'cos') fields['Resource'] = `${ctx.req.headers.host ?? ''}${ctx.rawPath}`;
   fields['RequestId'] = ctx.requestId;
   fields['TraceId'] = traceId;
-  const xml = `<?xml version='1.0' encoding='utf-8' ?>\n${buildXml({ Error: fields })}`;
+  const xml = `<?xml version='1.0' encoding='utf-8' ?>\n${buildSafeXml({ Error: fields })}`;
   return reply(
     ctx,
     error.status,
