@@ -153,7 +153,7 @@ describe('emulator: valid XML whatever the key', () => {
       expect(submitted.text).to.contain('in/&#x85;c1.mp4');
       const jobId = /<JobId>([^<]+)<\/JobId>/.exec(submitted.text)![1]!;
       const described = await describeJobs(emulator, [jobId]);
-      expect(described.JobsDetail[0]?.Input.Object).to.equal(input);
+      expect(described.JobsDetail[0]?.Input?.Object).to.equal(input);
       const listed = await listJobs(emulator, { tag: 'Transcode' });
       expectStrictXml(listed, 'list jobs');
     });
