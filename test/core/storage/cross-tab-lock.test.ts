@@ -20,6 +20,14 @@ function heldTask(log: string[], name: string) {
   return { task, release, waited: () => waited };
 }
 
+/** Waits until `condition()` holds (Web Locks answer through the browser process: a first request takes a while). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 2000) throw new Error('timed out');
+    await tick(5);
+  }
+}
+
 const unique = () => `test-${Math.random().toString(36).slice(2)}`;
 
 describe('withCrossTabLock', () => {
@@ -30,7 +38,7 @@ describe('withCrossTabLock', () => {
     const b = heldTask(log, 'b');
     let waits = 0;
     const first = withCrossTabLock(name, a.task);
-    await tick(10);
+    await until(() => log.includes('start a'));
     const second = withCrossTabLock(name, b.task, { onWait: () => (waits += 1) });
     await tick(20);
     expect(log).to.deep.equal(['start a']);
@@ -49,7 +57,7 @@ describe('withCrossTabLock', () => {
     const a = heldTask(log, 'a');
     const b = heldTask(log, 'b');
     const both = Promise.all([withCrossTabLock(unique(), a.task), withCrossTabLock(unique(), b.task)]);
-    await tick(20);
+    await until(() => log.length === 2);
     expect(log).to.deep.equal(['start a', 'start b']);
     a.release();
     b.release();
@@ -61,7 +69,7 @@ describe('withCrossTabLock', () => {
     const log: string[] = [];
     const a = heldTask(log, 'a');
     const first = withCrossTabLock(name, a.task);
-    await tick(10);
+    await until(() => log.includes('start a'));
     const controller = new AbortController();
     let ran = false;
     const second = withCrossTabLock(
@@ -87,7 +95,7 @@ describe('withCrossTabLock', () => {
     const a = heldTask(log, 'a');
     const c = heldTask(log, 'c');
     const first = withCrossTabLock(name, a.task);
-    await tick(10);
+    await until(() => log.includes('start a'));
     const controller = new AbortController();
     const gaveUp = withCrossTabLock(name, async () => log.push('b'), controller.signal).catch(() => 'gave up');
     await tick(10);
@@ -123,7 +131,7 @@ describe('tryCrossTabLock', () => {
     const log: string[] = [];
     const a = heldTask(log, 'a');
     const first = withCrossTabLock(name, a.task);
-    await tick(10);
+    await until(() => log.includes('start a'));
     let ran = false;
     expect(
       await tryCrossTabLock(name, async () => {
