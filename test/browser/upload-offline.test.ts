@@ -36,6 +36,26 @@ describe('MultipartUpload offline', () => {
     expect(statusesOf(snapshots)).to.deep.equal(['uploading', 'done']);
   });
 
+  it('should try again on its own every offlineRecheckMs while onLine stays false, and fail after offlineWaitMs', async () => {
+    const { transport, upload, snapshots } = uploadSetup({ size: 1000, offlineRecheckMs: 50, offlineWaitMs: 400 });
+    const done = upload.start().catch((error: unknown) => error);
+    backOnline = goOffline();
+    for (let attempt = 0; attempt < 3; attempt += 1) (await transport.nextRequest()).fail('network');
+    await tick(10);
+    expect(upload.snapshot).to.include({ status: 'uploading', waitingFor: 'network' });
+    // No online event: the upload tries again by itself, three attempts each time, until the limit.
+    for (;;) {
+      const request = await Promise.race([transport.nextRequest(), done.then(() => undefined)]);
+      if (!request) break;
+      request.fail('network');
+    }
+    const error = (await done) as { code: string; message: string };
+    expect(error).to.include({ code: 'network' });
+    expect(error.message).to.contain('stayed offline');
+    expect(transport.requests.length).to.be.at.least(9);
+    expect(statusesOf(snapshots)).to.deep.equal(['uploading', 'failed']);
+  });
+
   it('should fail as usual while the browser says it is online', async () => {
     const { transport, upload } = uploadSetup({ size: 1000 });
     const done = upload.start().catch((error: unknown) => error);
