@@ -97,8 +97,9 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
     const bucket = bucketOf(ctx);
     const request = parseSubmission(await readJobRequestBody(ctx));
     const job = await createJob(env, store, bucket, request);
-    store.add(job);
+    const saved = store.add(job);
     queue.enqueue(job);
+    await saved;
     await replyXml(ctx, 200, response({ JobsDetail: [jobDetail(job)] }));
   };
 

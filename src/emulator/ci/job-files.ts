@@ -87,11 +87,14 @@ export class JobFiles {
     return jobs.sort((a, b) => a.seq - b.seq);
   }
 
-  /** Writes `job` as it is when the write starts (after any write of it in progress). */
-  save(job: Job): void {
-    if (this.#queued.has(job.id)) return;
+  /**
+   * Writes `job` as it is when the write starts (after any write of it in progress); resolves once it is written
+   * (or the write failed: it never rejects).
+   */
+  save(job: Job): Promise<void> {
+    if (this.#queued.has(job.id)) return this.#chains.get(job.id) ?? Promise.resolve();
     this.#queued.add(job.id);
-    this.#then(job.id, async () => {
+    return this.#then(job.id, async () => {
       this.#queued.delete(job.id);
       await writeJsonAtomic(this.#file(job.id), { version: FORMAT_VERSION, ...job }, this.#temp);
     });
@@ -100,7 +103,7 @@ export class JobFiles {
   /** Deletes the file of job `id` (after any write of it in progress). */
   remove(id: string): void {
     this.#queued.delete(id);
-    this.#then(id, () => rm(this.#file(id), { force: true }));
+    void this.#then(id, () => rm(this.#file(id), { force: true }));
   }
 
   /** Resolves once every write and removal asked for so far is done. */
@@ -117,7 +120,7 @@ export class JobFiles {
     return join(this.#dir, `${id}.json`);
   }
 
-  #then(id: string, task: () => Promise<void>): void {
+  #then(id: string, task: () => Promise<void>): Promise<void> {
     const previous = this.#chains.get(id) ?? Promise.resolve();
     const next = previous.then(task).catch(() => {
       this.#failures += 1;
@@ -126,5 +129,6 @@ export class JobFiles {
     void next.then(() => {
       if (this.#chains.get(id) === next) this.#chains.delete(id);
     });
+    return next;
   }
 }

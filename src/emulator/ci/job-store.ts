@@ -104,8 +104,8 @@ const cursorOf = (job: Job): ListCursor => ({ time: job.creationTime, seq: job.s
 
 /** Where the store writes jobs so that they survive a restart (the jobs' files). */
 export interface JobPersistence {
-  /** Writes the job as it is now (soon, without waiting). */
-  save(job: Job): void;
+  /** Writes the job as it is now; resolves once written (never rejects). */
+  save(job: Job): Promise<void>;
   /** Deletes the job's record. */
   remove(id: string): void;
 }
@@ -133,11 +133,12 @@ export class JobStore {
     return this.#seq;
   }
 
-  /** Adds a job just created, and saves it. */
-  add(job: Job): void {
+  /** Adds a job just created, and saves it: resolves once it is written, so that an accepted job is never lost. */
+  add(job: Job): Promise<void> {
     this.#jobs.set(job.id, job);
-    this.#persistence?.save(job);
+    const saved = this.#persistence?.save(job) ?? Promise.resolve();
     if (this.#jobs.size > this.#max) this.#evict();
+    return saved;
   }
 
   /** Adds a job of an earlier run, read back (in submission order): later submissions number after it. */
@@ -147,9 +148,9 @@ export class JobStore {
     if (this.#jobs.size > this.#max) this.#evict();
   }
 
-  /** Saves a job whose state changed. */
+  /** Saves a job whose state changed, in the background (a change lost to a crash is one step behind). */
   changed(job: Job): void {
-    if (this.#jobs.get(job.id) === job) this.#persistence?.save(job);
+    if (this.#jobs.get(job.id) === job) void this.#persistence?.save(job);
   }
 
   /** The job `id` of `bucket`; jobs of other buckets do not exist for it. */
