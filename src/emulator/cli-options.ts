@@ -21,7 +21,7 @@ const FLAGS = {
   'secret-key': ['string', 'The permanent key'],
   region: ['string', 'Region of buckets that name none (default ap-guangzhou)'],
   bucket: ['list', 'A bucket, name or name@region; repeatable (default examplebucket-<app-id>)'],
-  'data-dir': ['string', 'Where objects are stored (default: a temporary folder removed on exit)'],
+  'data-dir': ['string', 'Keep objects, uploads and jobs in <dir>/cos-emulator/ (default: a temporary folder)'],
   'cors-origin': ['list', 'An origin the buckets allow; repeatable (default *)'],
   'admin-token': ['string', 'Token the admin endpoint requires for changes (default: random, printed at start)'],
   'allow-host': ['list', 'A Host name accepted besides the base domain and loopback; repeatable'],

@@ -104,7 +104,10 @@ export const EmulatorOptionsSchema = z.object({
   buckets: z.optional(z.array(z.union([bucketName, BucketOptionsSchema])).check(z.maxLength(100))),
   /** Origins the default CORS rule allows. @default ['*'] */
   corsOrigins: z._default(z.array(z.string().check(z.minLength(1))), ['*']),
-  /** Where objects are stored; a fresh temporary folder, removed on close, when not given. */
+  /**
+   * Where the emulator keeps objects, multipart uploads and jobs, in its own `cos-emulator/` subfolder (nothing else
+   * in the folder is touched); a fresh temporary folder, removed on close, when not given.
+   */
   dataDir: z.optional(z.string().check(z.minLength(1))),
   /** Seconds a signature's start may lie ahead of the server clock. @default 900 */
   maxClockSkewSeconds: z._default(z.int().check(z.gte(0), z.lte(86_400)), 900),
