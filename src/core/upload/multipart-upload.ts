@@ -14,17 +14,12 @@ import { ProgressMeter } from './progress.js';
 import { planPartSize } from './part-plan.js';
 import { settledLater, unlessAborted, type RunContext, type UploadTarget } from './run-context.js';
 import { putObject } from './simple-put.js';
+import { SnapshotFeed, type UploadListener } from './snapshot-feed.js';
 import { completedElsewhere, uploadLockName } from './upload-lock.js';
 import { resolveUploadOptions, type MultipartUploadOptions, type UploadSettings } from './upload-options.js';
-import {
-  UPLOAD_STATUS_TRANSITIONS,
-  UploadStatus,
-  type UploadResult,
-  type UploadSnapshot,
-} from './upload-types.js';
+import { UploadStatus, type UploadResult, type UploadSnapshot } from './upload-types.js';
 
-/** Receives the upload's snapshot at every change. */
-export type UploadListener = (snapshot: UploadSnapshot) => void;
+export type { UploadListener } from './snapshot-feed.js';
 
 /**
  * Uploads one file to COS: in one `PUT` below `multipartThreshold`, else as a multipart upload with several parts
@@ -55,8 +50,7 @@ export type UploadListener = (snapshot: UploadSnapshot) => void;
 export class MultipartUpload {
   readonly #settings: UploadSettings;
   #meter: ProgressMeter;
-  readonly #listeners = new Set<UploadListener>();
-  #snapshot: UploadSnapshot;
+  readonly #feed: SnapshotFeed;
   #running: Promise<UploadResult> | undefined;
   #run: AbortController | undefined;
   #wake: (() => void) | undefined;
@@ -74,15 +68,13 @@ export class MultipartUpload {
   #target: UploadTarget | undefined;
   /** Cancels on `options.signal`; removed once the upload is over, so a long-lived signal holds nothing. */
   #onSignal: (() => void) | undefined;
-  #lastProgressAt = -Infinity;
-  #progressTimer: ReturnType<typeof setTimeout> | undefined;
   #cancelling: Promise<void> | undefined;
 
   /** @throws {TranscoderError} `invalid-options` when an option is invalid; nothing is sent then. */
   constructor(options: MultipartUploadOptions) {
     this.#settings = resolveUploadOptions(options);
     this.#meter = new ProgressMeter(this.#settings.file.size);
-    this.#snapshot = { status: UploadStatus.Idle, progress: this.#meter.snapshot() };
+    this.#feed = new SnapshotFeed(this.#settings.progressInterval, () => this.#meter.snapshot());
     const { signal } = this.#settings;
     if (signal?.aborted) {
       void this.cancel().catch(() => undefined);
@@ -94,7 +86,7 @@ export class MultipartUpload {
 
   /** The status, progress and outcome now. */
   get snapshot(): UploadSnapshot {
-    return this.#snapshot;
+    return this.#feed.snapshot;
   }
 
   /** Whether the file goes up in parts. */
@@ -108,8 +100,7 @@ export class MultipartUpload {
    * snapshot, then all listeners are dropped (`failed` is not final: the upload can be started again).
    */
   subscribe(listener: UploadListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#feed.subscribe(listener);
   }
 
   /**
@@ -118,7 +109,7 @@ export class MultipartUpload {
    * While running or paused, returns the same promise.
    */
   start(): Promise<UploadResult> {
-    const { status } = this.#snapshot;
+    const { status } = this.#feed.snapshot;
     if (status === UploadStatus.Cancelled) return Promise.reject(abortError(undefined, 'upload'));
     if (this.#running && status !== UploadStatus.Failed) return this.#running;
     this.#running = this.#drive();
@@ -127,18 +118,18 @@ export class MultipartUpload {
 
   /** Stops sending. Acknowledged parts stay on the service; in-flight parts are sent again on {@link resume}. */
   pause(): void {
-    const { status } = this.#snapshot;
+    const { status } = this.#feed.snapshot;
     if (status === UploadStatus.Paused) this.#resumeRequested = false;
     if (status !== UploadStatus.Uploading) return;
     // Nothing moves while paused: the rate published with the pause is 0, not the last few seconds'.
     this.#meter.restartRate();
-    this.#move(UploadStatus.Paused);
+    this.#feed.move(UploadStatus.Paused);
     this.#run?.abort(new DOMException('Paused', 'AbortError'));
   }
 
   /** Continues a paused upload. */
   resume(): void {
-    if (this.#snapshot.status !== UploadStatus.Paused) return;
+    if (this.#feed.snapshot.status !== UploadStatus.Paused) return;
     const wake = this.#wake;
     this.#wake = undefined;
     if (wake) wake();
@@ -164,9 +155,9 @@ export class MultipartUpload {
   }
 
   async #cancel(): Promise<void> {
-    if (this.#snapshot.status === UploadStatus.Completing) await this.#running?.catch(() => undefined);
-    if (this.#snapshot.status === UploadStatus.Done) return;
-    this.#move(UploadStatus.Cancelled);
+    if (this.#feed.snapshot.status === UploadStatus.Completing) await this.#running?.catch(() => undefined);
+    if (this.#feed.snapshot.status === UploadStatus.Done) return;
+    this.#feed.move(UploadStatus.Cancelled);
     this.#run?.abort(new DOMException('Cancelled', 'AbortError'));
     this.#session?.hashing.abort();
     this.#wake?.();
@@ -202,33 +193,33 @@ export class MultipartUpload {
   }
 
   async #drive(): Promise<UploadResult> {
-    this.#move(UploadStatus.Uploading);
+    this.#feed.move(UploadStatus.Uploading);
     this.#offline.reset();
     for (;;) {
       const controller = new AbortController();
       this.#run = controller;
       try {
         const result = await this.#runOnce(controller.signal);
-        if (this.#snapshot.status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
-        this.#move(UploadStatus.Done, { result, progress: this.#meter.finished() });
+        if (this.#feed.snapshot.status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
+        this.#feed.move(UploadStatus.Done, { result, progress: this.#meter.finished() });
         this.#detach();
         this.#release();
         return result;
       } catch (caught) {
         let failure = caught;
-        if (this.#snapshot.status === UploadStatus.Uploading && isTranscoderError(caught) && caught.retryable && isOffline()) {
+        if (this.#feed.snapshot.status === UploadStatus.Uploading && isTranscoderError(caught) && caught.retryable && isOffline()) {
           // Retries ran out because the device is offline: wait for the network (bounded) instead of failing.
           const gaveUp = await this.#waitForNetwork(caught);
-          if (!gaveUp && (this.#snapshot.status as UploadStatus) === UploadStatus.Uploading) continue;
+          if (!gaveUp && (this.#feed.snapshot.status as UploadStatus) === UploadStatus.Uploading) continue;
           failure = gaveUp ?? caught;
         }
-        const status = this.#snapshot.status as UploadStatus;
+        const status = this.#feed.snapshot.status as UploadStatus;
         if (status === UploadStatus.Paused) {
           if (!this.#resumeRequested) await new Promise<void>((resolve) => (this.#wake = resolve));
           this.#resumeRequested = false;
-          if ((this.#snapshot.status as UploadStatus) === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
+          if ((this.#feed.snapshot.status as UploadStatus) === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
           this.#meter.restartRate();
-          this.#move(UploadStatus.Uploading);
+          this.#feed.move(UploadStatus.Uploading);
           continue;
         }
         if (status === UploadStatus.Cancelled) throw abortError(undefined, 'upload');
@@ -239,7 +230,7 @@ export class MultipartUpload {
           this.#session = undefined;
           this.#target = undefined;
         }
-        this.#move(UploadStatus.Failed, { error });
+        this.#feed.move(UploadStatus.Failed, { error });
         // The next start() sends everything again: its progress starts from nothing (the failure showed the last).
         if (!this.#session && this.multipart) this.#meter = new ProgressMeter(this.#settings.file.size);
         this.#release();
@@ -260,17 +251,10 @@ export class MultipartUpload {
     if (left <= 0) return offlineError(offlineWaitMs, caught);
     const controller = new AbortController();
     this.#run = controller;
-    this.#waiting('network');
+    this.#feed.waiting('network');
     await networkWait(Math.min(left, offlineRecheckMs), controller.signal);
-    this.#waiting(undefined);
+    this.#feed.waiting(undefined);
     return undefined;
-  }
-
-  /** Publishes that the upload waits (for the network, for another upload of the file), or no longer does. */
-  #waiting(what: UploadSnapshot['waitingFor']): void {
-    const { waitingFor, ...rest } = this.#snapshot;
-    if (waitingFor === what || this.#snapshot.status !== UploadStatus.Uploading) return;
-    this.#publish(what === undefined ? rest : { ...rest, waitingFor: what });
   }
 
   async #runOnce(signal: AbortSignal): Promise<UploadResult> {
@@ -278,8 +262,8 @@ export class MultipartUpload {
       settings: this.#settings,
       meter: this.#meter,
       signal,
-      progressed: () => this.#progressed(),
-      completing: () => this.#move(UploadStatus.Completing),
+      progressed: () => this.#feed.progressed(),
+      completing: () => this.#feed.move(UploadStatus.Completing),
       targeted: (target) => (this.#target = target),
       initiating: (pending) => {
         this.#initiating = pending;
@@ -295,7 +279,7 @@ export class MultipartUpload {
     if (!storage || !identity) return this.#turn(run, undefined, false);
     return withCrossTabLock(uploadLockName(storage, identity.recordId), ({ waited }) => this.#turn(run, identity, waited), {
       signal,
-      onWait: () => this.#waiting('other-upload'),
+      onWait: () => this.#feed.waiting('other-upload'),
     });
   }
 
@@ -305,7 +289,7 @@ export class MultipartUpload {
    * an Initiate in flight answer first, and a cancel cleans up, so that the next holder finds the record right.
    */
   async #turn(run: RunContext, identity: RecordIdentity | undefined, waited: boolean): Promise<UploadResult> {
-    this.#waiting(undefined);
+    this.#feed.waiting(undefined);
     const storage = this.#settings.storage;
     try {
       if (!this.#session && this.#initiating) this.#session = await unlessAborted(this.#initiating, run.signal);
@@ -335,7 +319,7 @@ export class MultipartUpload {
       return result;
     } catch (error) {
       await this.#initiating?.catch(() => undefined);
-      if (this.#snapshot.status === UploadStatus.Cancelled) await this.#cleanUp().catch(() => undefined);
+      if (this.#feed.snapshot.status === UploadStatus.Cancelled) await this.#cleanUp().catch(() => undefined);
       throw error;
     }
   }
@@ -351,8 +335,7 @@ export class MultipartUpload {
    * hasher it made (a later `start()` starts another worker).
    */
   #release(): void {
-    clearTimeout(this.#progressTimer);
-    this.#progressTimer = undefined;
+    this.#feed.stopTimer();
     if (this.#settings.ownsHasher) this.#settings.hasher?.close();
   }
 
@@ -360,49 +343,6 @@ export class MultipartUpload {
   #detach(): void {
     if (this.#onSignal) this.#settings.signal?.removeEventListener('abort', this.#onSignal);
     this.#onSignal = undefined;
-  }
-
-  #progressed(): void {
-    if (this.#progressTimer !== undefined) return;
-    const wait = this.#lastProgressAt + this.#settings.progressInterval - performance.now();
-    if (wait <= 0) {
-      this.#publishProgress();
-      return;
-    }
-    this.#progressTimer = setTimeout(() => {
-      this.#progressTimer = undefined;
-      this.#publishProgress();
-    }, wait);
-  }
-
-  #publishProgress(): void {
-    const { status } = this.#snapshot;
-    if (status !== UploadStatus.Uploading && status !== UploadStatus.Completing) return;
-    this.#lastProgressAt = performance.now();
-    this.#publish({ ...this.#snapshot, progress: this.#meter.snapshot() });
-  }
-
-  #move(status: UploadStatus, extra: Partial<Omit<UploadSnapshot, 'status'>> = {}): void {
-    const from = this.#snapshot.status;
-    if (from === status || !UPLOAD_STATUS_TRANSITIONS[from].includes(status)) return;
-    this.#publish({ status, progress: extra.progress ?? this.#meter.snapshot(), ...extra });
-  }
-
-  #publish(snapshot: UploadSnapshot): void {
-    this.#snapshot = snapshot;
-    const listeners = [...this.#listeners];
-    // `done` and `cancelled` are final (a failed upload can be started again): nothing follows, so let go.
-    if (snapshot.status === UploadStatus.Done || snapshot.status === UploadStatus.Cancelled) this.#listeners.clear();
-    for (const listener of listeners) {
-      try {
-        listener(snapshot);
-      } catch (error) {
-        // A listener's bug must not break the upload; report it where uncaught errors go.
-        setTimeout(() => {
-          throw error;
-        });
-      }
-    }
   }
 }
 
