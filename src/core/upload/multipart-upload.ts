@@ -164,7 +164,7 @@ export class MultipartUpload {
     // A run that held the record's lock has cleaned up under it before it ended.
     await this.#running?.catch(() => undefined);
     try {
-      const identity = await this.#identity;
+      const identity = await this.#identity?.catch(() => undefined);
       if (this.#cleaning || !identity || !this.#settings.storage || !(this.#session ?? this.#target ?? this.#initiating)) {
         await this.#cleanUp();
       } else {
@@ -275,7 +275,12 @@ export class MultipartUpload {
     };
     if (!this.multipart) return putObject(run);
     const { storage } = this.#settings;
-    const identity = await unlessAborted((this.#identity ??= settledLater(recordIdentity(this.#settings))), signal);
+    const pending = (this.#identity ??= settledLater(recordIdentity(this.#settings)));
+    // A file that could not be read this time may be readable on the next start().
+    pending.catch(() => {
+      if (this.#identity === pending) this.#identity = undefined;
+    });
+    const identity = await unlessAborted(pending, signal);
     if (!storage || !identity) return this.#turn(run, undefined, false);
     return withCrossTabLock(uploadLockName(storage, identity.recordId), ({ waited }) => this.#turn(run, identity, waited), {
       signal,
@@ -315,7 +320,8 @@ export class MultipartUpload {
       await sendParts(run, this.#session);
       run.completing();
       const result = await completeUpload(run, this.#session);
-      if (identity) await Promise.resolve(storage?.delete(identity.recordId)).catch(() => undefined);
+      // Under the lock: a waiting upload of the file must find no record, and so look for the object.
+      if (identity) await (async () => storage?.delete(identity.recordId))().catch(() => undefined);
       return result;
     } catch (error) {
       await this.#initiating?.catch(() => undefined);
