@@ -187,6 +187,32 @@ describe('emulator: job callback targets (loopback and --callback-allow only)', 
       expect(requested).to.not.include('/landing');
     });
 
+    it('should deliver to *.localhost on loopback without asking DNS (which may not know the name, or lie)', async () => {
+      const port = (target.address() as AddressInfo).port;
+      const url = `http://hooks.localhost:${port}/named`;
+      const { JobId } = await submit(emulator, transcodeBody('input/sample.mp4', { notification: { CallBack: url } }));
+      const deadline = Date.now() + 5000;
+      let delivery: CallbackDelivery | undefined;
+      for (;;) {
+        delivery = (await ciState(emulator)).callbacks?.deliveries.find((entry) => entry.jobId === JobId);
+        if ((delivery && delivery.state !== 'pending') || Date.now() > deadline) break;
+        await sleep(20);
+      }
+      expect(delivery).to.include({ state: 'delivered', lastStatus: 200 });
+      expect(requested).to.include('/named');
+    });
+
+    it('should answer loopback names itself and leave no way to a LAN address', async () => {
+      const { callbackLookup } = await import('../../src/emulator/ci/callback-post.js');
+      const all = await new Promise<unknown>((done, fail) =>
+        callbackLookup('evil.LOCALHOST.', { all: true }, (error, addresses) => (error ? fail(error) : done(addresses))),
+      );
+      expect(all).to.deep.equal([
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ]);
+    });
+
     it('should check the target again when sending, and send nothing to a host no longer allowed', async () => {
       const sender = new CallbackSender({ attempts: 1, retryDelayMs: 10, timeoutMs: 500 }, []);
       const detail = { JobId: 'j0', State: 'Success' };

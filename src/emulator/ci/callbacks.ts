@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobNotification } from '../../core/protocol/job-request-schemas.js';
 import type { WireValue } from '../../core/protocol/wire.js';
 import { buildSafeXml } from '../http/xml-safe.js';
+import { postCallback } from './callback-post.js';
 import { CallbackTargetPolicy } from './callback-target.js';
 import type { JobsDetailNode } from './job-detail.js';
 
@@ -102,6 +103,7 @@ export class CallbackSender {
     }
     const record: CallbackDelivery = { jobId, channel: 'Url', target: url, format, state: 'pending', attempts: 0 };
     this.#record(record);
+    // Checked again here: a job stored by an earlier run may name a host the current allow-list no longer has.
     if (this.#targets.refusal(url) !== undefined) {
       record.state = 'failed';
       record.lastError = 'refused';
@@ -153,32 +155,25 @@ export class CallbackSender {
 
   /** One `POST`; whether the listener answered 2xx. */
   async #attempt(record: CallbackDelivery, url: string, body: string, contentType: string): Promise<boolean> {
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.timeoutMs)]);
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    const signal = AbortSignal.any([this.#abort.signal, timeout]);
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': contentType, 'User-Agent': 'cos-emulator-ci-callback' },
-        body,
-        redirect: 'manual',
-        signal,
-      });
-      record.lastStatus = response.status;
+      const headers = { 'Content-Type': contentType, 'User-Agent': 'cos-emulator-ci-callback' };
+      const status = await postCallback(new URL(url), body, headers, signal);
+      record.lastStatus = status;
       delete record.lastError;
-      await response.body?.cancel().catch(() => undefined);
-      return response.status >= 200 && response.status < 300;
+      return status >= 200 && status < 300;
     } catch (error) {
-      record.lastError = describeFailure(error);
+      record.lastError = timeout.aborted ? 'timeout' : this.#abort.signal.aborted ? 'aborted' : describeFailure(error);
       return false;
     }
   }
 }
 
+/** A network error's code (`ECONNREFUSED`, `ENOTFOUND`), else its name. */
 function describeFailure(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'timeout';
-    if (error.name === 'AbortError') return 'aborted';
-    const cause = (error as { cause?: unknown }).cause;
-    const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+    const code = (error as NodeJS.ErrnoException).code;
     return typeof code === 'string' ? code : error.name;
   }
   return 'unknown error';
