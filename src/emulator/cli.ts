@@ -32,7 +32,9 @@ function stopOnSignals(emulator: Emulator): void {
 
 /**
  * The `cos-transcoder-emulator` command: parses the flags and `COS_EMULATOR_*` variables, starts the emulator,
- * prints its endpoints as one line of JSON on stdout (nothing else goes there), and closes it on SIGINT / SIGTERM
+ * prints its endpoints as one line of JSON on stdout (nothing else goes there; `adminToken` is the token changes
+ * through the admin endpoint need), prints each of its warnings once on stderr (listening beyond loopback), and
+ * closes it on SIGINT / SIGTERM
  * (exit code 0; a second signal exits at once). Usage mistakes and invalid options exit with code 2 and one line on
  * stderr; any other start failure (a port in use...) with code 1.
  */
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     die((error as Error).message, error instanceof TypeError ? 2 : 1);
   }
   stopOnSignals(emulator);
+  for (const warning of emulator.warnings) process.stderr.write(`cos-transcoder-emulator: warning: ${warning}\n`);
   process.stdout.write(`${JSON.stringify(emulator.endpoints)}\n`);
 }
 

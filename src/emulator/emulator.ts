@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { Keyring } from './auth/keyring.js';
 import { createCiModule } from './ci/ci-module.js';
 import { EmulatorClock } from './clock.js';
@@ -7,7 +8,13 @@ import type { EmulatorEnv, EmulatorModule, FaultController } from './env.js';
 import { createAdminHandler } from './faults/admin-handler.js';
 import { RandomFaultController } from './faults/fault-controller.js';
 import { createRequestListener } from './http/server.js';
-import { resolveOptions, type EmulatorOptions } from './options.js';
+import { isLoopbackName } from './http/host-routing.js';
+import {
+  DEFAULT_SECRET_KEY,
+  resolveOptions,
+  type EmulatorOptions,
+  type ResolvedEmulatorOptions,
+} from './options.js';
 import { openDataDir } from './storage/data-dir.js';
 import { DiskObjectStore } from './storage/disk-object-store.js';
 import { Ingestor } from './storage/ingest.js';
@@ -36,6 +43,11 @@ export interface EmulatorEndpoints {
   sts: string;
   /** The admin endpoint (state, faults), `http://localhost:<port>/_emulator/`. */
   admin: string;
+  /**
+   * The token every change through the admin endpoint must carry as `x-emulator-admin-token` (the `adminToken`
+   * option, else a random one per start). Reads need none; they answer same-machine clients only.
+   */
+  adminToken: string;
   buckets: BucketEndpoints[];
   appId: string;
   /** The permanent key, as given in the options (a local, throw-away key). */
@@ -50,6 +62,8 @@ export interface Emulator {
   readonly faults: FaultController;
   /** The folder the emulator keeps its files in: `<dataDir>/cos-emulator/`, or a temporary one. */
   readonly dataDir: string;
+  /** What the user should know about this start (the emulator listening beyond loopback); the CLI prints them. */
+  readonly warnings: readonly string[];
   /** Stops serving, ends every connection, job and callback, and removes a temporary data folder. */
   close(): Promise<void>;
 }
@@ -57,6 +71,10 @@ export interface Emulator {
 /**
  * Starts a local emulator of the COS, CI and STS APIs the widget uses: real HTTP on loopback, routing by `Host`,
  * CORS, signature and policy checks, multipart uploads, media jobs with callbacks, and faults on demand.
+ *
+ * It serves only the `Host` names it knows (`baseDomain` and its subdomains, loopback names, `allowedHosts`), its
+ * admin endpoint changes nothing without `endpoints.adminToken`, and its connections are bounded by `limits`.
+ * Listening beyond loopback (`host: '0.0.0.0'`) refuses the published example key and adds a `warnings` entry.
  *
  * @example
  * ```ts
@@ -67,6 +85,8 @@ export interface Emulator {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);
+  const warnings = exposureWarnings(resolved);
+  const adminToken = resolved.adminToken ?? randomBytes(16).toString('hex');
   const data = await openDataDir(resolved.dataDir);
   const dataDir = data.path;
   const clock = new EmulatorClock();
@@ -84,8 +104,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const modules: EmulatorModule[] = [createCosModule(env), createCiModule(env), createStsModule(env)];
   let endpoints: EmulatorEndpoints | undefined;
-  const admin = createAdminHandler(env, modules, () => endpoints!);
-  const server = createServer({ keepAliveTimeout: 5000 }, createRequestListener(env, modules, admin));
+  const admin = createAdminHandler(env, modules, () => endpoints!, adminToken);
+  const server = createBoundedServer(resolved.limits, createRequestListener(env, modules, admin));
   try {
     await listen(server, resolved.port, resolved.host);
   } catch (error) {
@@ -96,12 +116,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.port;
-  endpoints = describeEndpoints(resolved, port);
+  endpoints = describeEndpoints(resolved, port, adminToken);
   let closing: Promise<void> | undefined;
   return {
     endpoints,
     faults: env.faults,
     dataDir,
+    warnings,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((done) => server.close(() => done()));
@@ -116,6 +137,51 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 }
 
+/**
+ * The HTTP server with the emulator's bounds (`limits`): `headersTimeout` (at most the `requestTimeout`), a
+ * `requestTimeout` for a whole request (0 for none), an idle timeout on silent connections (see
+ * `IdleTimeout` for the one of a request being served), and a cap on open connections (more are closed at once).
+ * Expired connections are looked for four times per shortest timeout (at most every 30 s).
+ */
+function createBoundedServer(limits: ResolvedEmulatorOptions['limits'], listener: RequestListener): Server {
+  const { requestTimeoutMs, idleTimeoutMs, maxConnections } = limits;
+  const headersTimeout = requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, requestTimeoutMs) : limits.headersTimeoutMs;
+  const shortest = Math.min(headersTimeout, requestTimeoutMs > 0 ? requestTimeoutMs : Infinity);
+  const server = createServer(
+    {
+      keepAliveTimeout: 5000,
+      headersTimeout,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(shortest / 4))),
+    },
+    listener,
+  );
+  server.timeout = idleTimeoutMs;
+  server.maxConnections = maxConnections;
+  return server;
+}
+
+/**
+ * Refuses the published example key on an address beyond loopback (a `TypeError` naming the fix), and otherwise
+ * warns that the emulator and its admin endpoint are on the network there.
+ */
+function exposureWarnings(options: ResolvedEmulatorOptions): string[] {
+  const host = options.host.toLowerCase();
+  if (isLoopbackName(host)) return [];
+  if (options.secretKey === DEFAULT_SECRET_KEY) {
+    throw new TypeError(
+      `Invalid emulator options: host ${options.host} listens beyond loopback, where the published example key ` +
+        'would let anyone on the network sign requests; pass your own key (--secret-id and --secret-key, or the ' +
+        'secretId and secretKey options), or listen on 127.0.0.1.',
+    );
+  }
+  return [
+    `Listening on ${options.host}, beyond loopback: the emulator and its admin endpoint (/_emulator/, whose state ` +
+      'anyone who reaches it can read; changes need the admin token) are reachable from the network. Requests ' +
+      'that name it by a LAN address or host name are refused unless you pass --allow-host <name>.',
+  ];
+}
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((done, fail) => {
     server.once('error', fail);
@@ -126,7 +192,11 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function describeEndpoints(options: ReturnType<typeof resolveOptions>, port: number): EmulatorEndpoints {
+function describeEndpoints(
+  options: ReturnType<typeof resolveOptions>,
+  port: number,
+  adminToken: string,
+): EmulatorEndpoints {
   const base = options.baseDomain;
   const hostPort = (host: string) => `${host}:${port}`;
   const listenHost = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -137,6 +207,7 @@ function describeEndpoints(options: ReturnType<typeof resolveOptions>, port: num
     domains: { cos: hostPort(`{Bucket}.cos.{Region}.${base}`), ci: hostPort(`{Bucket}.ci.{Region}.${base}`) },
     sts: `http://${hostPort(`sts.${base}`)}/`,
     admin: `http://${hostPort(base)}/_emulator/`,
+    adminToken,
     buckets: options.bucketConfigs.map(({ name, region }) => ({
       name,
       region,

@@ -358,7 +358,8 @@ describe('faults limited by keyPrefix', function () {
   it('should accept a keyPrefix from the admin endpoint', async () => {
     const rules = [{ operations: ['PutObject'], errorRate: 1, keyPrefix: 'admin/' }];
     const body = JSON.stringify({ rules });
-    const response = await send(emulator, { service: 'base', method: 'PUT', path: '/_emulator/faults', body });
+    const headers = { 'x-emulator-admin-token': emulator.endpoints.adminToken };
+    const response = await send(emulator, { service: 'base', method: 'PUT', path: '/_emulator/faults', headers, body });
     expect(response.status, response.text).to.equal(200);
     expect((JSON.parse(response.text) as { config: FaultConfig }).config.rules).to.deep.equal(rules);
     expect([(await put('admin/a.bin')).status, (await put('other/a.bin')).status]).to.deep.equal([500, 200]);

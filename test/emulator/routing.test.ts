@@ -48,6 +48,8 @@ describe('emulator routing by Host', function () {
   before(async function () {
     emulator = await startTestEmulator({
       buckets: [BUCKET, { name: OTHER_REGION_BUCKET, region: 'ap-beijing' }],
+      // The cloud's own names, accepted as the user would (--allow-host): any other name is refused.
+      allowedHosts: ['*.myqcloud.com', '*.tencentcloudapi.com'],
     });
     port = emulator.endpoints.port;
   });

@@ -1,9 +1,10 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { EmulatorEndpoints } from '../emulator.js';
 import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
 import { EmulatorError } from '../errors.js';
-import { reply, replyJson } from '../http/reply.js';
-import type { RequestContext } from '../http/request-context.js';
+import { replyJson } from '../http/reply.js';
+import { header, type RequestContext } from '../http/request-context.js';
 import { FaultConfigSchema, FaultRuleSchema, JobFailureSchema } from './fault-config.js';
 
 /** Path prefix of the admin endpoint on the emulator's base host. */
@@ -12,12 +13,11 @@ export const ADMIN_PREFIX = '/_emulator';
 /** Largest fault configuration accepted, in bytes. */
 export const MAX_ADMIN_BODY = 64 * 1024;
 
-const CORS_HEADERS: Record<string, string> = { 'Access-Control-Allow-Origin': '*' };
-const PREFLIGHT_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Methods': 'GET, PUT, DELETE, POST',
-  'Access-Control-Allow-Headers': 'content-type',
-  'Access-Control-Max-Age': '600',
-};
+/** The request header carrying the admin token, which every change through the admin endpoint needs. */
+export const ADMIN_TOKEN_HEADER = 'x-emulator-admin-token';
+
+/** Methods that only read. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const adminError = (status: number, error: string, message: string): EmulatorError =>
   new EmulatorError(status, error, message);
@@ -78,17 +78,80 @@ function adminPath(pathname: string): string | undefined {
   return rest.length > 1 && rest.endsWith('/') ? rest.slice(0, -1) : rest;
 }
 
-function publicEndpoints(endpoints: EmulatorEndpoints): Omit<EmulatorEndpoints, 'secretKey'> {
+function publicEndpoints(endpoints: EmulatorEndpoints): Omit<EmulatorEndpoints, 'secretKey' | 'adminToken'> {
   const copy: Partial<EmulatorEndpoints> = { ...endpoints };
   delete copy.secretKey;
-  return copy as Omit<EmulatorEndpoints, 'secretKey'>;
+  delete copy.adminToken;
+  return copy as Omit<EmulatorEndpoints, 'secretKey' | 'adminToken'>;
+}
+
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+
+/** A URL without its userinfo, and without its query and fragment (`?…` in their place). */
+function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.search === '' && url.hash === '' && url.username === '' && url.password === '') return text;
+  const rest = url.search !== '' || url.hash !== '' ? '?…' : '';
+  return `${url.protocol}//${url.host}${url.pathname}${rest}`;
 }
 
 /**
- * The emulator's admin endpoint, on its base host (`http://localhost:<port>/_emulator/...`): a local developer tool,
- * unsigned, answering CORS for any origin so that browser tests can drive it.
+ * A JSON value with every URL inside its strings redacted: callback URLs often carry a token in their query or
+ * userinfo, and the admin state is readable without the admin token.
+ */
+export function redactUrls(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(URL_IN_TEXT, redactUrl);
+  if (Array.isArray(value)) return value.map(redactUrls);
+  if (typeof value === 'object' && value !== null) {
+    const source = (value as { toJSON?: () => unknown }).toJSON?.() ?? value;
+    if (source !== value) return redactUrls(source);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactUrls(item)]));
+  }
+  return value;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/**
+ * Why a request may not use the admin endpoint, or `undefined`: a browser page of another origin (its `Origin` is
+ * not `http://<Host>`, or its `Sec-Fetch-Site` says another site), or a change without the admin token.
+ */
+function refusal(ctx: RequestContext, token: Buffer): EmulatorError | undefined {
+  const origin = header(ctx, 'origin');
+  const own = `http://${header(ctx, 'host') ?? ''}`.toLowerCase();
+  const site = header(ctx, 'sec-fetch-site')?.toLowerCase();
+  if ((origin !== undefined && origin.toLowerCase() !== own) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    return adminError(
+      403,
+      'CrossOriginRefused',
+      'The admin endpoint answers same-origin and non-browser clients only; call it from a local tool, not a page.',
+    );
+  }
+  if (READS.has(ctx.method)) return undefined;
+  const given = header(ctx, ADMIN_TOKEN_HEADER);
+  if (given !== undefined && timingSafeEqual(digest(given), token)) return undefined;
+  return adminError(
+    401,
+    'AdminTokenRequired',
+    `Changes need the header ${ADMIN_TOKEN_HEADER} with the admin token: the adminToken the emulator printed in ` +
+      'its start line (endpoints.adminToken), or the one passed as --admin-token.',
+  );
+}
+
+/**
+ * The emulator's admin endpoint, on its base host (`http://localhost:<port>/_emulator/...`): a local developer tool
+ * for same-machine clients. It sends no CORS headers and refuses any request from a page of another origin
+ * (`Origin` other than `http://<Host>`, or `Sec-Fetch-Site` other than `same-origin` / `none`) with 403
+ * `CrossOriginRefused`; every change needs the header `x-emulator-admin-token` with `adminToken` (401
+ * `AdminTokenRequired` otherwise, compared in constant time). Reads need no token.
  *
- * - `GET /_emulator/`: `{ endpoints, buckets, faults: { config, stats }, modules }` (the secret key left out);
+ * - `GET /_emulator/`: `{ endpoints, buckets, faults: { config, stats }, modules }` (the secret key and the admin
+ *   token left out, every URL with a query or userinfo redacted to `scheme://host/path?…`);
  * - `GET /_emulator/faults`: `{ config, stats }`;
  * - `PUT /_emulator/faults`: a JSON {@link FaultConfigSchema | fault configuration} (at most 64 KiB) replacing the
  *   faults in force; 400 `{ error: 'InvalidFaults', message }` naming each bad field;
@@ -101,17 +164,23 @@ export function createAdminHandler(
   env: EmulatorEnv,
   modules: readonly EmulatorModule[],
   endpoints: () => EmulatorEndpoints,
+  adminToken: string,
 ): Handler {
+  const token = digest(adminToken);
   const faultsState = () => ({ config: env.faults.config, stats: env.faults.stats() });
   const routes: Record<string, Partial<Record<string, (ctx: RequestContext) => Promise<void>>>> = {
     '/': {
       GET: async (ctx) =>
-        replyJson(ctx, 200, {
-          endpoints: publicEndpoints(endpoints()),
-          buckets: [...env.buckets.values()],
-          faults: faultsState(),
-          modules: modules.flatMap((module) => (module.state ? [module.state()] : [])),
-        }),
+        replyJson(
+          ctx,
+          200,
+          redactUrls({
+            endpoints: publicEndpoints(endpoints()),
+            buckets: [...env.buckets.values()],
+            faults: faultsState(),
+            modules: modules.flatMap((module) => (module.state ? [module.state()] : [])),
+          }),
+        ),
     },
     '/health': { GET: async (ctx) => replyJson(ctx, 200, { ok: true }) },
     '/faults': {
@@ -128,10 +197,10 @@ export function createAdminHandler(
   };
 
   return async (ctx) => {
-    ctx.corsHeaders = CORS_HEADERS;
+    const refused = refusal(ctx, token);
+    if (refused) throw refused;
     const route = routes[adminPath(ctx.pathname) ?? ''];
     if (!route) throw adminError(404, 'NotFound', `No admin route at ${ctx.pathname}; see GET ${ADMIN_PREFIX}/.`);
-    if (ctx.method === 'OPTIONS') return reply(ctx, 204, PREFLIGHT_HEADERS);
     const action = route[ctx.method];
     if (!action) {
       const allowed = Object.keys(route).join(', ');

@@ -7,9 +7,11 @@ import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
 import { EmulatorError, serviceError } from '../errors.js';
 import type { Operation } from '../faults/fault-config.js';
 import { corsReplyHeaders, preflightHeaders } from './cors.js';
-import { routeHost, type Route } from './host-routing.js';
+import { hostAllowed, hostName, routeHost, type Route } from './host-routing.js';
+import { IdleTimeout } from './idle-timeout.js';
 import { ACTIONS, identifyOperation, resourceOf } from './operations.js';
 import { newRequestId, reply, replyError, replyJson } from './reply.js';
+import { stsSigned } from './sts-gate.js';
 import { header, objectKey, queryParam, type RequestContext } from './request-context.js';
 
 const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
@@ -30,9 +32,11 @@ function parseTarget(url: string): { rawPath: string; pathname: string; query: M
 }
 
 /**
- * The emulator's request pipeline: route by `Host`, answer CORS preflights, identify the operation, inject faults,
- * verify the signature and the policy, then hand over to the operation's handler. Every failure becomes the
- * service's error reply; an unexpected exception becomes a 500 `InternalError` that never quotes it.
+ * The emulator's request pipeline: check the `Host` (a name the emulator serves, else 403 `InvalidHost` and nothing
+ * else happens), route by it, answer CORS preflights, identify the operation, verify the signature and the policy,
+ * and only then inject faults (reading a `CreateMediaJobs` body for its key) and hand over to the operation's
+ * handler. Every failure becomes the service's error reply; an unexpected exception becomes a 500 `InternalError`
+ * that never quotes it.
  */
 export function createRequestListener(
   env: EmulatorEnv,
@@ -40,10 +44,13 @@ export function createRequestListener(
   admin: Handler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const handlers: Partial<Record<Operation, Handler>> = Object.assign({}, ...modules.map((m) => m.handlers));
+  const { baseDomain, allowedHosts, limits } = env.options;
   return (req, res) => {
     res.sendDate = false;
     const now = env.clock.now();
-    const route: Route = routeHost(req.headers.host) ?? { kind: 'base' };
+    const name = hostName(req.headers.host);
+    const allowed = name !== undefined && hostAllowed(name, baseDomain, allowedHosts);
+    const route: Route = (allowed && routeHost(req.headers.host)) || { kind: 'base' };
     const ctx: RequestContext = {
       req,
       res,
@@ -59,8 +66,26 @@ export function createRequestListener(
       cutReply: false,
       corruptCrc: false,
     };
-    handle(ctx, env, handlers, admin).catch((error: unknown) => fail(ctx, error));
+    if (!allowed) {
+      refuseHost(ctx, name);
+      return;
+    }
+    const idle = new IdleTimeout(req, res, limits.idleTimeoutMs);
+    handle(ctx, env, handlers, admin, idle).catch((error: unknown) => fail(ctx, error));
   };
+}
+
+/**
+ * The answer to a request whose `Host` the emulator does not serve (a page on a rebound name, a LAN address):
+ * 403 `InvalidHost`, the connection closed, its body never read.
+ */
+function refuseHost(ctx: RequestContext, name: string | undefined): void {
+  const message =
+    name === undefined
+      ? 'The request has no valid Host header.'
+      : `The Host "${name}" is not one this emulator serves (it answers its base domain, its subdomains and ` +
+        `loopback names). To accept it, start the emulator with --allow-host ${name} (the allowedHosts option).`;
+  replyJson(ctx, 403, { error: 'InvalidHost', message }, { Connection: 'close' }).catch(() => ctx.res.destroy());
 }
 
 async function handle(
@@ -68,6 +93,7 @@ async function handle(
   env: EmulatorEnv,
   handlers: Partial<Record<Operation, Handler>>,
   admin: Handler,
+  idle: IdleTimeout,
 ): Promise<void> {
   Object.assign(ctx, parseTarget(ctx.req.url ?? '/'));
   const { route } = ctx;
@@ -106,8 +132,19 @@ async function handle(
   }
   ctx.operation = operation;
 
+  // Who asks comes first: no fault is decided, and no body read, for a request that is not signed right.
+  if (route.kind === 'sts') {
+    if (!(await stsSigned(ctx, env))) return handler(ctx);
+  } else {
+    ctx.principal = await verifySignature(ctx, env.keyring, env.options.maxClockSkewSeconds);
+    const policy = ctx.principal.policy;
+    if (policy && !isAllowed(policy, ACTIONS[operation], resourceOf(ctx, route, env.options.appId, operation))) {
+      throw serviceError('AccessDenied', 'Access Denied.');
+    }
+  }
+
   const decision = env.faults.decide(operation, await faultKey(ctx, operation));
-  if (decision.latencyMs > 0) await delay(ctx, decision.latencyMs);
+  if (decision.latencyMs > 0) await idle.during(() => delay(ctx, decision.latencyMs));
   if (decision.dropBefore) {
     ctx.req.socket.destroy();
     return;
@@ -116,15 +153,8 @@ async function handle(
   ctx.dropReply = decision.dropAfter;
   ctx.cutReply = decision.cutReply;
   ctx.corruptCrc = decision.corruptCrc;
-  if (decision.throttle) ctx.throttle = decision.throttle;
-
-  if (route.kind !== 'sts') {
-    ctx.principal = await verifySignature(ctx, env.keyring, env.options.maxClockSkewSeconds);
-    const policy = ctx.principal.policy;
-    if (policy && !isAllowed(policy, ACTIONS[operation], resourceOf(ctx, route, env.options.appId, operation))) {
-      throw serviceError('AccessDenied', 'Access Denied.');
-    }
-  }
+  const throttle = decision.throttle;
+  if (throttle) ctx.throttle = (bytes) => idle.during(() => throttle(bytes));
   await handler(ctx);
 }
 
