@@ -64,6 +64,8 @@ export class MultipartUpload {
   /** The cleanup of a cancel (abort the multipart upload, forget the record), once started. */
   #cleaning: Promise<void> | undefined;
   readonly #offline = new OfflineClock();
+  /** Whether another upload of the file held the lock at some point: it may have completed the object since. */
+  #contended = false;
   /** The multipart upload this upload uses, known from before its session (a cancel during ListParts aborts it). */
   #target: UploadTarget | undefined;
   /** Cancels on `options.signal`; removed once the upload is over, so a long-lived signal holds nothing. */
@@ -284,7 +286,10 @@ export class MultipartUpload {
     if (!storage || !identity) return this.#turn(run, undefined, false);
     return withCrossTabLock(uploadLockName(storage, identity.recordId), ({ waited }) => this.#turn(run, identity, waited), {
       signal,
-      onWait: () => this.#feed.waiting('other-upload'),
+      onWait: () => {
+        this.#contended = true;
+        this.#feed.waiting('other-upload');
+      },
     });
   }
 
@@ -299,7 +304,8 @@ export class MultipartUpload {
     try {
       if (!this.#session && this.#initiating) this.#session = await unlessAborted(this.#initiating, run.signal);
       this.#initiating = undefined;
-      let otherRan = waited;
+      // A wait that a pause or a failure ended counts too: the other may have finished meanwhile.
+      let otherRan = waited || this.#contended;
       let record;
       if (identity && storage) {
         record = await storage.get(identity.recordId);

@@ -104,4 +104,21 @@ describe('MultipartUpload against the emulator: two tabs uploading the same file
     expect(b.transport.sent).to.deep.equal([]);
     expect(await within(doneA, "A's upload", 10_000)).to.include({ size: SIZE, verified: true });
   });
+
+  it('should let a pause end the wait of the second tab, which on resume finds the object the first completed', async () => {
+    const { prefix, a, b } = twoTabs();
+    emulator.faults.update({ rules: [{ operations: ['UploadPart'], keyPrefix: prefix, latencyMs: 100 }] });
+    const doneA = a.upload.start();
+    await until(() => a.transport.of('UploadPart').length > 0, 'a part of A');
+    const doneB = b.upload.start();
+    await until(() => b.upload.snapshot.waitingFor === 'other-upload', 'B to wait');
+    b.upload.pause();
+    expect(b.upload.snapshot.status).to.equal('paused');
+    expect(b.upload.snapshot.waitingFor).to.equal(undefined);
+    const resultA = await within(doneA, "A's upload", 10_000);
+    expect(b.transport.sent, 'B paused sends nothing').to.deep.equal([]);
+    b.upload.resume();
+    expect(await within(doneB, "B's upload", 5000)).to.include({ etag: resultA.etag, size: SIZE, verified: true });
+    expect(b.transport.sent.map((sent) => sent.operation)).to.deep.equal(['HeadObject']);
+  });
 });
