@@ -144,7 +144,9 @@ export class MultipartUpload {
    * For an upload: aborts the requests in flight, aborts the multipart upload on the service (its parts are
    * deleted) and forgets the resume record. While the object is being assembled
    * (`completing`) it is too late: the cancel waits for the outcome and, if the upload succeeded, changes nothing.
-   * Rejects with a `phase: 'cancel'` error if the service could not be told; the record is then kept and
+   * An InitiateMultipartUpload in flight is not abandoned: the cancel waits for its answer and aborts the upload it
+   * made, so nothing is left behind. A paused upload whose record another upload of the file has taken over (another
+   * tab, running now) leaves that multipart upload to it. Rejects with a `phase: 'cancel'` error if the service could not be told; the record is then kept and
    * `cancel()` may be called again.
    */
   cancel(): Promise<void> {
