@@ -32,7 +32,7 @@ export interface BucketEndpoints {
 
 /** Where a running emulator answers, and the keys it accepts. */
 export interface EmulatorEndpoints {
-  /** The address it listens on, `http://127.0.0.1:<port>`. */
+  /** The address it listens on, `http://127.0.0.1:<port>` (loopback's for a wildcard `0.0.0.0` or `::`). */
   origin: string;
   port: number;
   /** Always `http`: the emulator serves plain HTTP on loopback. */
@@ -199,7 +199,9 @@ function describeEndpoints(
 ): EmulatorEndpoints {
   const base = options.baseDomain;
   const hostPort = (host: string) => `${host}:${port}`;
-  const listenHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // A wildcard address is reached through loopback on this machine.
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '::1' : options.host;
+  const listenHost = host.includes(':') ? `[${host}]` : host;
   return {
     origin: `http://${listenHost}:${port}`,
     port,

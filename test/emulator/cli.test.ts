@@ -104,6 +104,38 @@ describe('emulator command line', function () {
     expect(await run.exit(5000)).to.equal(0);
   });
 
+  it('should print the admin token that changes through the admin endpoint need', async () => {
+    const run = start([]);
+    const endpoints = await endpointsOf(run);
+    expect(endpoints.adminToken).to.match(/^[0-9a-f]{32}$/);
+    const put = (headers: Record<string, string>) =>
+      fetch(`${endpoints.origin}/_emulator/faults`, { method: 'PUT', headers, body: '{"seed":2}' });
+    expect((await put({})).status).to.equal(401);
+    expect((await put({ 'x-emulator-admin-token': endpoints.adminToken })).status).to.equal(200);
+    const chosen = start(['--admin-token', 'my-own-admin-token-0001']);
+    expect((await endpointsOf(chosen)).adminToken).to.equal('my-own-admin-token-0001');
+  });
+
+  it('should refuse the published example key beyond loopback, exiting 2 with the fix', async () => {
+    const run = runCli(['--port', '0', '--host', '0.0.0.0']);
+    expect(await run.exit(8000)).to.equal(2);
+    expect(run.stdout()).to.equal('');
+    expect(run.stderr()).to.match(/^cos-transcoder-emulator: .*0\.0\.0\.0.*--secret-key.*\n$/);
+  });
+
+  it('should warn once on stderr when it listens beyond loopback with the user\'s own key', async () => {
+    const run = start(['--host', '0.0.0.0', '--secret-id', 'AKIDlan', '--secret-key', 'lanSecretKey']);
+    const endpoints = await endpointsOf(run);
+    expect(endpoints.origin).to.equal(`http://127.0.0.1:${endpoints.port}`);
+    const lines = run.stderr().split('\n').filter((line) => line !== '');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^cos-transcoder-emulator: warning: .*0\.0\.0\.0.*admin endpoint.*--allow-host/);
+    expect((await fetch(`${endpoints.origin}/_emulator/health`)).status).to.equal(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exit(5000)).to.equal(0);
+    expect(run.stderr().split('\n').filter((line) => line !== '')).to.have.length(1);
+  });
+
   it('should exit 2 with one line on stderr for an unknown flag', async () => {
     const run = runCli(['--bogus']);
     expect(await run.exit(8000)).to.equal(2);
