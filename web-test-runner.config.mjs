@@ -27,6 +27,7 @@ const origin = `http://localhost:${port}`;
 const { spawnEmulator } = await tsImport('./demo/host/emulator-process.ts', import.meta.url);
 const { createHostMiddleware } = await tsImport('./demo/host/host-middleware.ts', import.meta.url);
 const { createVerifyObjectMiddleware } = await tsImport('./test/helpers/verify-object-middleware.ts', import.meta.url);
+const { createEmulatorAdminProxy } = await tsImport('./test/helpers/emulator-admin-proxy.ts', import.meta.url);
 const emulator = await spawnEmulator([
   '--port', '0',
   '--bucket', 'examplebucket-1250000000',
@@ -64,6 +65,8 @@ const hosts = [
 const hostBackends = hosts.map(fromConnect);
 // GET /__verify/object?key= -> { size, sha256 } of a stored object, read in Node (tests of byte-identical uploads).
 const verifyObject = fromConnect(createVerifyObjectMiddleware(emulator.endpoints));
+// /__emulator/<path> -> the emulator's admin endpoint with its admin token (pages cannot reach the admin themselves).
+const emulatorAdmin = fromConnect(createEmulatorAdminProxy(emulator.endpoints));
 
 export default {
   port,
@@ -71,7 +74,7 @@ export default {
   nodeResolve: { exportConditions: ['development'] },
   concurrency: 2,
   // Scripted HTTP replies under /__scripted/ for the browser transport tests (test/browser/).
-  middleware: [scriptedReplies(), ...hostBackends, verifyObject],
+  middleware: [scriptedReplies(), ...hostBackends, verifyObject, emulatorAdmin],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022' }),
     {

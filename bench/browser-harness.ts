@@ -74,11 +74,14 @@ function filePicker(page: Page, filesDir: string): Pick {
   };
 }
 
-/** Replaces the faults of the emulator whose admin endpoint is `admin` (`http://localhost:<port>/_emulator/`). */
-async function putFaults(admin: string, config: FaultConfig): Promise<void> {
+/**
+ * Replaces the faults of the emulator whose admin endpoint is `admin` (`http://localhost:<port>/_emulator/`), with
+ * the admin token it printed at start.
+ */
+async function putFaults(admin: string, adminToken: string, config: FaultConfig): Promise<void> {
   const response = await fetch(new URL('faults', admin), {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-emulator-admin-token': adminToken },
     body: JSON.stringify(config),
     signal: AbortSignal.timeout(10_000),
   });
@@ -165,7 +168,7 @@ export async function withBrowserBench(executablePath: string, body: (bench: Bro
         await pick(size);
         return within(page.evaluate((o) => window.runHash(o), { size, partSize }), 60_000, 'Hashing');
       },
-      setFaults: (config) => putFaults(emulator.endpoints.admin, config),
+      setFaults: (config) => putFaults(emulator.endpoints.admin, emulator.endpoints.adminToken, config),
     });
   } finally {
     await cleanUp(steps);

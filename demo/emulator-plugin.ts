@@ -63,7 +63,7 @@ export function emulatorPlugin(options: EmulatorPluginOptions = {}): Plugin {
       `  COS         ${endpoints.buckets[0]?.cos ?? ''}`,
       `  CI          ${endpoints.buckets[0]?.ci ?? ''}`,
       `  STS         ${endpoints.sts}`,
-      `  admin       ${endpoints.admin}`,
+      `  admin       ${endpoints.admin}   (changes need x-emulator-admin-token: ${endpoints.adminToken})`,
       `  SecretId    ${endpoints.secretId}`,
       `  SecretKey   ${endpoints.secretKey}   (a local demo key: it works only here)`,
     ];

@@ -103,7 +103,6 @@ export function createHostMiddleware(options: HostOptions): HostMiddleware {
         prefix,
         protocol: endpoints.protocol,
         domains: endpoints.domains,
-        admin: endpoints.admin,
         ...(host !== undefined && HOST.test(host) ? { callbackUrl: `http://${host}${basePath}/ci-callback` } : {}),
         jobEventsUrl: `${basePath}/job-events?jobId={jobId}`,
       });

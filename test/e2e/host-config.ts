@@ -7,8 +7,6 @@ export interface HostConfig {
   region: string;
   protocol: 'http';
   domains: { cos: string; ci: string };
-  /** The emulator's admin endpoint, `http://localhost:<port>/_emulator/`. */
-  admin: string;
   /**
    * Where jobs' `CallBack` should point so that the host relays their callbacks: `http://localhost:<test server
    * port>/api/ci-callback` (absent if the page's `Host` header was not a plain host name).

@@ -235,7 +235,8 @@ export async function pendingUploads(client: ServiceClient, prefix: string): Pro
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(new URL(path, config.admin), {
+  // Through the test server's proxy (test/helpers/emulator-admin-proxy.ts): the admin answers no page itself.
+  const response = await fetch(`/__emulator/${path}`, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
