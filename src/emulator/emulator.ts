@@ -145,7 +145,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
  */
 function createBoundedServer(limits: ResolvedEmulatorOptions['limits'], listener: RequestListener): Server {
   const { requestTimeoutMs, idleTimeoutMs, maxConnections } = limits;
-  const headersTimeout = requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, requestTimeoutMs) : limits.headersTimeoutMs;
+  const headersTimeout =
+    requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, requestTimeoutMs) : limits.headersTimeoutMs;
   const shortest = Math.min(headersTimeout, requestTimeoutMs > 0 ? requestTimeoutMs : Infinity);
   const server = createServer(
     {

@@ -8,7 +8,7 @@ const TOKEN_HEADER = 'x-emulator-admin-token';
 describe('emulator front door: the admin endpoint is not the web’s', function () {
   let emulator: Emulator;
   const admin = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
-    send(emulator, { service: 'base', method, path: `/_emulator${path}`, headers, ...(body === undefined ? {} : { body }) });
+    send(emulator, { service: 'base', method, path: `/_emulator${path}`, headers, ...(body && { body }) });
   const errorOf = (response: WireResponse) => (JSON.parse(response.text) as { error: string }).error;
   const rules = JSON.stringify({ rules: [{ errorRate: 1 }] });
   const own = () => `http://localhost:${emulator.endpoints.port}`;

@@ -33,7 +33,8 @@ describe('emulator front door: work only after authentication', function () {
     expect(Date.now() - started).to.be.below(1500); // no latency either
     expect(emulator.faults.stats()).to.deep.equal({});
     emulator.faults.update({ rules: [{ errorRate: 1 }] });
-    const signed = await send(emulator, { service: 'cos', method: 'GET', path: '/a.txt', keys: permanentKeys(emulator) });
+    const keys = permanentKeys(emulator);
+    const signed = await send(emulator, { service: 'cos', method: 'GET', path: '/a.txt', keys });
     expect(signed.status).to.equal(500);
     expect(emulator.faults.stats()).to.deep.equal({ 'error:GetObject': 1 });
   });

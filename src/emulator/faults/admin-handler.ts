@@ -125,7 +125,9 @@ function refusal(ctx: RequestContext, token: Buffer): EmulatorError | undefined 
   const origin = header(ctx, 'origin');
   const own = `http://${header(ctx, 'host') ?? ''}`.toLowerCase();
   const site = header(ctx, 'sec-fetch-site')?.toLowerCase();
-  if ((origin !== undefined && origin.toLowerCase() !== own) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+  const otherOrigin = origin !== undefined && origin.toLowerCase() !== own;
+  const otherSite = site !== undefined && site !== 'same-origin' && site !== 'none';
+  if (otherOrigin || otherSite) {
     return adminError(
       403,
       'CrossOriginRefused',
