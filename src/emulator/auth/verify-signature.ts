@@ -75,12 +75,6 @@ export async function verifySignature(
   const parsed = parseAuthorization(text);
   if (!parsed) throw denied('Access Denied. The Authorization is malformed.');
   if (parsed.algorithm !== 'sha1') throw denied('Access Denied. q-sign-algorithm must be sha1.');
-  const record = keyring.find(parsed.secretId);
-  if (!record) {
-    const token = tokenOf(ctx);
-    if (token !== undefined && keyring.isExpiredToken(parsed.secretId, token)) throw expiredToken();
-    throw serviceError('InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
-  }
   const window = parseSignTime(parsed.signTime);
   if (!window || parsed.keyTime !== parsed.signTime) {
     throw denied('Access Denied. q-sign-time and q-key-time must be the same start;end in seconds.');
@@ -93,6 +87,13 @@ export async function verifySignature(
     );
   }
   if (window.end < now) throw denied('Request has expired');
+  // The signature window first: a key forgotten because it expired still hears that its signature ended.
+  const record = keyring.find(parsed.secretId);
+  if (!record) {
+    const token = tokenOf(ctx);
+    if (token !== undefined && keyring.isExpiredToken(parsed.secretId, token)) throw expiredToken();
+    throw serviceError('InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+  }
 
   const headers: Record<string, string> = {};
   for (const name of parsed.headerList) headers[safeDecode(name)] = header(ctx, safeDecode(name)) ?? '';
