@@ -79,7 +79,16 @@ function progressView({ session, strings: s, lang, jobTag }: WorkContext): Progr
   if (phase === 'uploading' || (phase === 'failed' && snapshot?.failedPhase === 'uploading')) {
     const progress = snapshot?.upload?.progress;
     const paused = snapshot?.upload?.status === 'paused';
-    const label = paused ? s.paused : phase === 'failed' ? s.failed : s.uploading;
+    const waiting = snapshot?.upload?.waitingFor;
+    const label = paused
+      ? s.paused
+      : phase === 'failed'
+        ? s.failed
+        : waiting === 'other-upload'
+          ? s.waitingTab
+          : waiting === 'network'
+            ? s.waitingNetwork
+            : s.uploading;
     if (!progress) return { label, sub: '', name: s.uploadProgress };
     const { transferredBytes: done, totalBytes: total, bytesPerSecond: rate } = progress;
     const sub = [fill(s.ofBytes, { done: formatBytes(done, lang), total: formatBytes(total, lang) })];

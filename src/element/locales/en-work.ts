@@ -9,6 +9,8 @@ export const enWork = {
   idle: 'Ready',
   uploading: 'Uploading',
   paused: 'Paused',
+  waitingTab: 'Waiting for another tab uploading this file',
+  waitingNetwork: 'Waiting for the network',
   submitting: 'Submitting the job',
   processing: 'Processing',
   done: 'Done',

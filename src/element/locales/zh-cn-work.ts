@@ -11,6 +11,8 @@ export const zhCNWork: WorkStrings = {
   idle: '就绪',
   uploading: '正在上传',
   paused: '已暂停',
+  waitingTab: '正在等待另一个标签页上传此文件',
+  waitingNetwork: '正在等待网络恢复',
   submitting: '正在提交任务',
   processing: '正在处理',
   done: '已完成',
