@@ -186,6 +186,16 @@ describe('emulator: the data folder is the user\'s', function () {
     await third.close();
   });
 
+  it('should start only one of two emulators opening one data folder at once in one process', async () => {
+    const start = () => startTestEmulator({ dataDir: dir });
+    const started = await Promise.allSettled([start(), start()]);
+    await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
+    expect(started.map((result) => result.status).sort()).to.deep.equal(['fulfilled', 'rejected']);
+    const refused = started.find((result) => result.status === 'rejected');
+    expect(refused?.reason).to.be.instanceOf(DataDirError);
+    expect(await readdir(join(dir, 'cos-emulator'))).to.not.include('.lock');
+  });
+
   it('should remove a temporary data folder on close', async () => {
     const emulator = await startTestEmulator();
     const keys = permanentKeys(emulator);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, link, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -159,15 +159,34 @@ async function lock(path: string): Promise<void> {
         ` (if no emulator is running, delete ${file}).`,
     );
   if (openedHere.has(path)) throw refuse('another emulator in this process');
+  // Claimed before the first await: two emulators of this process opening the folder at once would otherwise
+  // both find the lock naming this process, each take it for a stale one, and both run.
+  openedHere.add(path);
+  try {
+    await lockFile(path, file, refuse);
+  } catch (error) {
+    openedHere.delete(path);
+    throw error;
+  }
+}
+
+async function lockFile(path: string, file: string, refuse: (who: string) => DataDirError): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      const handle = await open(file, 'wx', 0o600);
+      // Written whole, then linked into place (which fails if the lock exists): another process never reads a
+      // lock still being written, which it would take for a stale one and take over.
+      const draft = join(path, `${DATA_LOCK}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const content = `${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`;
+      await writeFile(draft, content, { flag: 'wx', mode: 0o600 });
       try {
-        await handle.writeFile(`${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
+        await link(draft, file).catch((error: unknown) => {
+          // A file system without hard links (FAT, some network shares): create the lock in place.
+          if (errno(error) === 'EEXIST') throw error;
+          return writeFile(file, content, { flag: 'wx', mode: 0o600 });
+        });
       } finally {
-        await handle.close();
+        await rm(draft, { force: true });
       }
-      openedHere.add(path);
       return;
     } catch (error) {
       if (errno(error) !== 'EEXIST') throw error;
