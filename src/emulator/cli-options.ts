@@ -34,6 +34,12 @@ const FLAGS = {
   'job-queue-ms': ['number', 'Milliseconds a job stays Submitted at least (default 500)'],
   'job-run-ms': ['number', 'Milliseconds a job stays Running (default 3000)'],
   'max-queued-jobs': ['number', 'Jobs waiting to run at once; more are refused (default 1000)'],
+  media: ['string', 'auto (FFmpeg when found, else copy), ffmpeg (required) or copy (default auto)'],
+  ffmpeg: ['string', 'The ffmpeg binary (default: PATH, then @ffmpeg-installer/ffmpeg)'],
+  ffprobe: ['string', 'The ffprobe binary (default: next to ffmpeg, PATH, then @ffprobe-installer/ffprobe)'],
+  'encode-threads': ['number', 'Threads one encode may use (default 2)'],
+  'job-timeout-ms': ['number', "Milliseconds one job's encode may take (default 600000)"],
+  templates: ['string', 'A JSON file of your own transcode and watermark templates'],
   'callback-attempts': ['number', 'Attempts per job callback (default 3)'],
   'max-skew-seconds': ['number', "Seconds a signature may start ahead of the server's clock (default 900)"],
   faults: ['string', 'A fault configuration, as JSON (see PUT /_emulator/faults)'],
@@ -199,6 +205,25 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   const maxQueued = num('max-queued-jobs');
   if (maxQueued !== undefined) jobs.maxQueued = maxQueued;
   if (Object.keys(jobs).length > 0) options.jobs = jobs;
+  const media: NonNullable<EmulatorOptions['media']> = {};
+  const mode = text('media');
+  if (mode !== undefined) {
+    if (mode !== 'auto' && mode !== 'ffmpeg' && mode !== 'copy') {
+      throw new CliUsageError(`--media: expected auto, ffmpeg or copy, got "${mode}"`);
+    }
+    media.mode = mode;
+  }
+  const ffmpeg = text('ffmpeg');
+  if (ffmpeg !== undefined) media.ffmpeg = ffmpeg;
+  const ffprobe = text('ffprobe');
+  if (ffprobe !== undefined) media.ffprobe = ffprobe;
+  const threads = num('encode-threads');
+  if (threads !== undefined) media.threads = threads;
+  const timeoutMs = num('job-timeout-ms');
+  if (timeoutMs !== undefined) media.timeoutMs = timeoutMs;
+  if (Object.keys(media).length > 0) options.media = media;
+  const templates = text('templates');
+  if (templates !== undefined) options.templates = templates;
   const attempts = num('callback-attempts');
   if (attempts !== undefined) options.callbacks = { attempts };
   const skew = num('max-skew-seconds');

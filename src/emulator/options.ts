@@ -129,6 +129,31 @@ export const EmulatorOptionsSchema = z.object({
     }),
     {},
   ),
+  /** Media processing: how transcode jobs make their outputs. */
+  media: z.prefault(
+    z.object({
+      /**
+       * `auto`: encode with FFmpeg when one is found, else copy the input (said once at start and in the admin
+       * state); `ffmpeg`: refuse to start without one; `copy`: never encode (the output is the input's media).
+       * @default 'auto'
+       */
+      mode: z._default(z.enum(['auto', 'ffmpeg', 'copy']), 'auto'),
+      /** The `ffmpeg` binary; else `ffmpeg` on `PATH`, else the optional dependency `@ffmpeg-installer/ffmpeg`. */
+      ffmpeg: z.optional(z.string().check(z.minLength(1))),
+      /** The `ffprobe` binary; else next to `ffmpeg`, on `PATH`, or `@ffprobe-installer/ffprobe`. */
+      ffprobe: z.optional(z.string().check(z.minLength(1))),
+      /** Threads one encode may use. @default 2 */
+      threads: z._default(z.int().check(z.gte(1), z.lte(64)), 2),
+      /** Milliseconds one job's encode may take before it ends `Failed`. @default 600000 */
+      timeoutMs: z._default(z.int().check(z.gte(1000), z.lte(86_400_000)), 600_000),
+    }),
+    {},
+  ),
+  /**
+   * A JSON file of templates of your own, used besides the built-in ones (so that offline work uses your real
+   * template ids): `{ "transcode": [...], "watermark": [...] }`, each as the built-in templates are described.
+   */
+  templates: z.optional(z.string().check(z.minLength(1))),
   /** Job callback delivery. */
   callbacks: z.prefault(
     z.object({
