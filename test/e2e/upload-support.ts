@@ -2,7 +2,6 @@
 // XhrTransport with STS credentials from the example host backend, generated files, a byte-for-byte check of what
 // the emulator stored (GET /__verify/object, computed in Node), and the emulator's fault admin endpoint.
 import { expect } from 'chai';
-import { parseListMultipartUploadsResult } from '../../src/core/protocol/cos-document.js';
 import { CredentialProvider } from '../../src/core/signing/credential-provider.js';
 import type { AuthorizationResult } from '../../src/core/signing/credentials.js';
 import type { Clock } from '../../src/core/transport/clock.js';
@@ -19,6 +18,7 @@ import { config } from './host-config.js';
 export const MiB = 1024 * 1024;
 
 export { config, type HostConfig } from './host-config.js';
+export { pendingUploads } from '../helpers/pending-uploads.js';
 
 /** A key prefix no other test uses: fault rules are scoped to it, so concurrent tests are left alone. */
 export const uniquePrefix = (): string =>
@@ -219,19 +219,6 @@ export function expectSteadyProgress(snapshots: readonly UploadSnapshot[], total
   const final = snapshots[snapshots.length - 1]!;
   expect(final.status).to.equal('done');
   expect(final.progress).to.include({ percent: 1, transferredBytes: total });
-}
-
-/** The UploadIds of the multipart uploads the service still holds under `prefix` (ListMultipartUploads). */
-export async function pendingUploads(client: ServiceClient, prefix: string): Promise<string[]> {
-  const response = await client.request({
-    service: 'cos',
-    method: 'GET',
-    key: '',
-    query: { uploads: '', prefix },
-    action: 'name/cos:ListMultipartUploads',
-    phase: 'upload',
-  });
-  return parseListMultipartUploadsResult(response.body).Upload.map((upload) => upload.UploadId);
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<unknown> {

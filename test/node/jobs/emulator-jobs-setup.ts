@@ -17,7 +17,7 @@ import type { RetryOptions } from '../../../src/core/transport/retry.js';
 import { ServiceClient } from '../../../src/core/transport/service-client.js';
 import type { HttpRequest, HttpResponse, Transport } from '../../../src/core/transport/types.js';
 import { LoopbackTransport, type Emulator } from '../../../src/emulator/index.js';
-import { BUCKET, REGION } from '../../helpers/emulator.js';
+import { BUCKET, REGION, permanentKeys, send } from '../../helpers/emulator.js';
 import type { RelayServer } from '../../helpers/relay-server.js';
 import type { SseClient } from '../../helpers/sse-client.js';
 
@@ -68,7 +68,7 @@ export class RecordingTransport implements Transport {
     this.requests.push(sent);
     try {
       const response = await this.#inner.send(request);
-      const holdMs = this.#hold?.(request, response) ?? 0;
+      const holdMs = this.holdFor(request, response);
       if (holdMs > 0) {
         await sleep(holdMs, undefined, request.signal ? { signal: request.signal } : {}).catch(() => {
           throw abortError(request.signal);
@@ -82,6 +82,11 @@ export class RecordingTransport implements Transport {
     } finally {
       sent.endedAt = performance.now();
     }
+  }
+
+  /** Milliseconds to hold the answer to `request` back before handing it over: the `hold` option's, else 0. */
+  protected holdFor(request: HttpRequest, response: HttpResponse): number {
+    return this.#hold?.(request, response) ?? 0;
   }
 
   /** The requests as `METHOD /path?query` lines, in the order they were sent. */
@@ -98,6 +103,19 @@ export class RecordingTransport implements Transport {
   submissions(): SentRequest[] {
     return this.requests.filter((request) => request.method === 'POST' && request.path === '/jobs');
   }
+}
+
+/** The ids of every transcode job of `input` on the emulator, read with the permanent key. */
+export async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
+  const response = await send(emulator, {
+    service: 'ci',
+    method: 'GET',
+    path: '/jobs',
+    query: { tag: 'Transcode', inputObject: input, size: '100' },
+    keys: permanentKeys(emulator),
+  });
+  if (response.status !== 200) throw new Error(`DescribeMediaJobs answered ${response.status}: ${response.text}`);
+  return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
 }
 
 /** How a test page's client is set up: every field has a default. */

@@ -1,38 +1,15 @@
 import { expect } from 'chai';
 import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
 import { submitJob } from '../../../src/core/jobs/submit-job.js';
-import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
 import type { Emulator } from '../../../src/emulator/index.js';
-import { SAMPLE, TEMPLATE } from '../../emulator/ci-support.js';
-import { BUCKET, REGION, permanentKeys, seedObject, send, startTestEmulator } from '../../helpers/emulator.js';
-import { pageClient, submitAsEarlierPage } from './emulator-jobs-setup.js';
-
+import { SAMPLE } from '../../emulator/ci-support.js';
+import { seedObject, startTestEmulator } from '../../helpers/emulator.js';
+import { jobIdsOf, pageClient, submitAsEarlierPage, transcodeRequest } from './emulator-jobs-setup.js';
 
 /** A transcode job of `input` into the bucket. */
-const transcode = (input: string): JobRequest => ({
-  Tag: 'Transcode',
-  Input: { Object: input },
-  Operation: {
-    TemplateId: TEMPLATE,
-    Output: { Region: REGION, Bucket: BUCKET, Object: 'output/${jobid}.${ext}' },
-    UserData: 'submit-job-emulator',
-  },
-});
-
-/** The ids of every transcode job of `input` on the emulator, read with the permanent key. */
-async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
-  const response = await send(emulator, {
-    service: 'ci',
-    method: 'GET',
-    path: '/jobs',
-    query: { tag: 'Transcode', inputObject: input, size: '100' },
-    keys: permanentKeys(emulator),
-  });
-  expect(response.status, response.text).to.equal(200);
-  return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
-}
-
+const transcode = (input: string): JobRequest =>
+  transcodeRequest(input, { operation: { UserData: 'submit-job-emulator' } });
 
 describe('submitJob against the emulator', function () {
   this.timeout(20_000);

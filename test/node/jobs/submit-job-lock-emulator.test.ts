@@ -1,24 +1,10 @@
 import { expect } from 'chai';
 import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
 import { submitJob } from '../../../src/core/jobs/submit-job.js';
-import { parseJobsResponse } from '../../../src/core/protocol/ci-schemas.js';
 import type { Emulator } from '../../../src/emulator/index.js';
 import { SAMPLE } from '../../emulator/ci-support.js';
-import { permanentKeys, seedObject, send, startTestEmulator } from '../../helpers/emulator.js';
-import { RecordingTransport, pageClient, transcodeRequest } from './emulator-jobs-setup.js';
-
-/** The ids of every transcode job of `input` on the emulator, read with the permanent key. */
-async function jobIdsOf(emulator: Emulator, input: string): Promise<string[]> {
-  const response = await send(emulator, {
-    service: 'ci',
-    method: 'GET',
-    path: '/jobs',
-    query: { tag: 'Transcode', inputObject: input, size: '100' },
-    keys: permanentKeys(emulator),
-  });
-  expect(response.status, response.text).to.equal(200);
-  return parseJobsResponse(response.text, 'track').JobsDetail.map((job) => job.JobId);
-}
+import { seedObject, startTestEmulator } from '../../helpers/emulator.js';
+import { RecordingTransport, jobIdsOf, pageClient, transcodeRequest } from './emulator-jobs-setup.js';
 
 // Node has no `navigator.locks`: the record's lock is the in-realm queue, which the same code path takes.
 describe('submitJob of one request from two calls at once (the record lock, emulator)', function () {

@@ -1,17 +1,14 @@
 import { expect } from 'chai';
-import { MultipartUpload } from '../../../src/core/upload/multipart-upload.js';
 import { MemoryResumeStore, type ResumeRecord } from '../../../src/core/upload/resume-store.js';
 import type { Emulator } from '../../../src/emulator/index.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
 import { rejection } from '../../helpers/expect-error.js';
 import {
   MiB,
-  RecordingTransport,
   emulatorClient,
-  fileOf,
+  emulatorUpload,
   pendingUploads,
-  uniquePrefix,
   until,
+  useEmulator,
   within,
 } from './upload-emulator-setup.js';
 
@@ -31,26 +28,12 @@ class KeysStore extends MemoryResumeStore {
 describe('MultipartUpload against the emulator: a cancel or pause during InitiateMultipartUpload', function () {
   this.timeout(20_000);
   let emulator: Emulator;
-  before(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterEach(() => emulator.faults.update({}));
-  after(() => emulator.close());
+  useEmulator((started) => (emulator = started));
 
   /** An upload of 3 parts whose Initiate answer is held back on its way to the page for `holdMs`. */
   function slowInitiate(holdMs: number, storage: KeysStore | false = new KeysStore()) {
-    const prefix = uniquePrefix();
-    const transport = new RecordingTransport();
+    const { prefix, transport, client, upload } = emulatorUpload(emulator, { storage });
     transport.hold = (operation) => (operation === 'InitiateMultipartUpload' ? holdMs : 0);
-    const client = emulatorClient(emulator, transport);
-    const upload = new MultipartUpload({
-      client,
-      file: fileOf(3 * MiB),
-      key: `${prefix}clip.mp4`,
-      partSize: MiB,
-      multipartThreshold: MiB,
-      storage,
-    });
     return { prefix, transport, client, upload, storage };
   }
 

@@ -1,20 +1,15 @@
 import { expect } from 'chai';
 import { isTranscoderError } from '../../../src/core/errors.js';
-import { MultipartUpload } from '../../../src/core/upload/multipart-upload.js';
 import type { MultipartUploadOptions } from '../../../src/core/upload/upload-options.js';
-import type { UploadSnapshot } from '../../../src/core/upload/upload-types.js';
 import type { Emulator } from '../../../src/emulator/index.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
 import { rejection } from '../../helpers/expect-error.js';
 import {
   MiB,
-  RecordingTransport,
   browserOffline,
-  emulatorClient,
-  fileOf,
+  emulatorUpload,
   pendingUploads,
-  uniquePrefix,
   until,
+  useEmulator,
   within,
 } from './upload-emulator-setup.js';
 
@@ -22,35 +17,15 @@ describe('MultipartUpload against the emulator: a browser that says it is offlin
   this.timeout(20_000);
   let emulator: Emulator;
   let offline: ReturnType<typeof browserOffline> | undefined;
-  before(async () => {
-    emulator = await startTestEmulator();
-  });
+  useEmulator((started) => (emulator = started));
   afterEach(() => {
     offline?.restore();
     offline = undefined;
-    emulator.faults.update({});
   });
-  after(() => emulator.close());
 
   /** An upload of 3 parts, one at a time, under a prefix of its own, that records its snapshots. */
   function setup(options: Partial<MultipartUploadOptions> = {}) {
-    const prefix = uniquePrefix();
-    const transport = new RecordingTransport();
-    const client = emulatorClient(emulator, transport);
-    const upload = new MultipartUpload({
-      client,
-      file: fileOf(3 * MiB),
-      key: `${prefix}clip.mp4`,
-      partSize: MiB,
-      multipartThreshold: MiB,
-      concurrency: 1,
-      storage: false,
-      offlineRecheckMs: 100,
-      ...options,
-    });
-    const snapshots: UploadSnapshot[] = [];
-    upload.subscribe((snapshot) => snapshots.push(snapshot));
-    return { prefix, transport, client, upload, snapshots };
+    return emulatorUpload(emulator, { concurrency: 1, storage: false, offlineRecheckMs: 100, ...options });
   }
 
   it('should finish when onLine stays false on a working network, trying again without the online event', async () => {

@@ -2,20 +2,18 @@
 // transport and LocalStorageResumeStore over one shared Web Storage, uploading the same file to the same key.
 import { expect } from 'chai';
 import { crc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
-import { MultipartUpload } from '../../../src/core/upload/multipart-upload.js';
 import { LocalStorageResumeStore } from '../../../src/core/upload/resume-store.js';
-import type { UploadSnapshot } from '../../../src/core/upload/upload-types.js';
 import type { Emulator } from '../../../src/emulator/index.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
 import { MapStorage } from '../../helpers/map-storage.js';
 import {
   MiB,
-  RecordingTransport,
   emulatorClient,
+  emulatorUpload,
   fileOf,
   pendingUploads,
   uniquePrefix,
   until,
+  useEmulator,
   within,
 } from './upload-emulator-setup.js';
 
@@ -24,11 +22,7 @@ const SIZE = 4 * MiB;
 describe('MultipartUpload against the emulator: two tabs uploading the same file (in-realm lock)', function () {
   this.timeout(20_000);
   let emulator: Emulator;
-  before(async () => {
-    emulator = await startTestEmulator();
-  });
-  afterEach(() => emulator.faults.update({}));
-  after(() => emulator.close());
+  useEmulator((started) => (emulator = started));
 
   /** Two tabs sharing `localStorage` (one MapStorage), each with its own store object, client and transport. */
   function twoTabs() {
@@ -36,19 +30,13 @@ describe('MultipartUpload against the emulator: two tabs uploading the same file
     const shared = new MapStorage();
     const file = fileOf(SIZE);
     const tab = () => {
-      const transport = new RecordingTransport();
-      const upload = new MultipartUpload({
-        client: emulatorClient(emulator, transport),
+      const { transport, upload, snapshots } = emulatorUpload(emulator, {
+        prefix,
         // Each tab has its own copy of the File and of the store, as two tabs would.
         file: new File([file], file.name, { type: file.type, lastModified: file.lastModified }),
-        key: `${prefix}clip.mp4`,
-        partSize: MiB,
-        multipartThreshold: MiB,
         concurrency: 2,
         storage: new LocalStorageResumeStore({ storage: shared }),
       });
-      const snapshots: UploadSnapshot[] = [];
-      upload.subscribe((snapshot) => snapshots.push(snapshot));
       return { transport, upload, snapshots };
     };
     return { prefix, file, shared, a: tab(), b: tab() };
