@@ -1,48 +1,39 @@
 /**
- * The emulator's CI "digital watermark": a text message embedded in an output MP4 and found again from its bytes.
+ * The emulator's CI "digital watermark": a text message embedded in an output file and found again from its bytes,
+ * in every container the templates offer.
  *
- * The message travels in one extra top-level ISO-BMFF `uuid` box appended to the file. Players and demuxers skip
- * unknown top-level boxes, so the file stays a valid, playable MP4 with its sample offsets untouched. The box is
- * recognised by its usertype, {@link WATERMARK_BOX_UUID}, and carries a versioned payload:
+ * - MP4 / MOV: one extra top-level ISO-BMFF `uuid` box appended to the file. Players and demuxers skip unknown
+ *   top-level boxes, so the file stays a valid, playable MP4 with its sample offsets untouched. The box is recognised
+ *   by its usertype, {@link WATERMARK_BOX_UUID}.
+ * - Matroska / WebM: one EBML `Void` element appended to the file (`matroska-watermark.ts`), which every reader skips.
  *
- * ```text
- * u8  format version (1)
- * u32 CRC-32 (big-endian) of the body below
- * u8  length + ASCII Type     ("Text")
- * u8  length + ASCII Version  ("V1")
- * u16 length + UTF-8 Message
- * ```
- *
- * Unlike the service's watermark this one does not survive re-encoding; the emulator only copies bytes.
+ * Both carry the versioned, checksummed payload of `watermark-payload.ts`. Unlike the service's watermark this one
+ * lives in the container, not in the pictures: it survives the emulator's own jobs (the transcode job embeds it after
+ * encoding) but not a re-encode or a remux by another tool.
  *
  * @module
  */
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { crc32 } from 'node:zlib';
-import { WATERMARK_TEXT_PATTERN } from '../../core/protocol/watermark.js';
+import { embedMatroskaWatermark, findMatroskaWatermark, isMatroska } from './matroska-watermark.js';
 import { MediaProbeError, walkTopLevelBoxes, type BoxHeader } from './mp4-probe.js';
+import {
+  MAX_PAYLOAD,
+  WATERMARK_UUID,
+  decodeWatermarkPayload,
+  encodeWatermarkPayload,
+  type DigitalWatermarkMark,
+} from './watermark-payload.js';
+
+export type { DigitalWatermarkMark } from './watermark-payload.js';
 
 /** The usertype of the emulator's watermark `uuid` box (a fixed random UUID, chosen once for this format). */
-export const WATERMARK_BOX_UUID = '2ac02c43-3d7d-4066-b6b2-14559c154fe8';
+export const WATERMARK_BOX_UUID = WATERMARK_UUID;
 const USER_TYPE = WATERMARK_BOX_UUID.replaceAll('-', '');
-const FORMAT_VERSION = 1;
-/** Largest payload a watermark box of ours may have; anything larger is treated as corrupt. */
-const MAX_PAYLOAD = 1024;
 const BOX_HEADER = 8 + 16;
-
-/** A digital watermark to embed: the `DigitalWatermark` operation of a transcode job. */
-export interface DigitalWatermarkMark {
-  /** The service's only type. */
-  readonly type: 'Text';
-  /** The service's only version. */
-  readonly version: 'V1';
-  /** 1 to 64 Chinese characters, ASCII letters, digits, `_`, `-` or `*`. */
-  readonly message: string;
-}
 
 /** What kind of watermark an extraction job looks for (`ExtractDigitalWatermark`). */
 export interface WatermarkKind {
@@ -52,20 +43,20 @@ export interface WatermarkKind {
   readonly version: string;
 }
 
-/** The outcome of {@link extractWatermark}. */
+/**
+ * The outcome of {@link extractWatermark}. The reason {@link UNSUPPORTED_REASON} (its wording kept for callers
+ * that compare it) says the file is neither an MP4 / MOV nor a Matroska / WebM file.
+ */
 export type WatermarkExtraction = { found: true; message: string } | { found: false; reason: string };
+
+/** The reason of an extraction from a file in neither container. */
+export const UNSUPPORTED_REASON = 'not an MP4 file';
 
 const NOT_FOUND: WatermarkExtraction = { found: false, reason: 'no digital watermark found' };
 const CORRUPT: WatermarkExtraction = { found: false, reason: 'watermark payload is corrupt' };
+const UNSUPPORTED: WatermarkExtraction = { found: false, reason: UNSUPPORTED_REASON };
 
 const isOurs = (box: BoxHeader): boolean => box.type === 'uuid' && box.userType === USER_TYPE;
-
-function prefixed(value: string, encoding: 'latin1' | 'utf8', width: 1 | 2): Buffer {
-  const bytes = Buffer.from(value, encoding);
-  const length = Buffer.alloc(width);
-  length.writeUIntBE(bytes.length, 0, width);
-  return Buffer.concat([length, bytes]);
-}
 
 /**
  * Encodes a watermark as a complete top-level `uuid` box, ready to append to an MP4.
@@ -76,50 +67,12 @@ function prefixed(value: string, encoding: 'latin1' | 'utf8', width: 1 | 2): Buf
  *   characters or has characters other than Chinese characters, ASCII letters, digits, `_`, `-` and `*`.
  */
 export function watermarkBox(mark: DigitalWatermarkMark): Buffer {
-  if (mark.type !== 'Text' || mark.version !== 'V1') {
-    throw new RangeError('digital watermark must be Type Text, Version V1');
-  }
-  if (typeof mark.message !== 'string' || !WATERMARK_TEXT_PATTERN.test(mark.message)) {
-    throw new RangeError('digital watermark message must be 1 to 64 Chinese characters, letters, digits, _, - or *');
-  }
-  const body = Buffer.concat([
-    prefixed(mark.type, 'latin1', 1),
-    prefixed(mark.version, 'latin1', 1),
-    prefixed(mark.message, 'utf8', 2),
-  ]);
-  const head = Buffer.alloc(BOX_HEADER + 5);
-  head.writeUInt32BE(BOX_HEADER + 5 + body.length, 0);
+  const payload = encodeWatermarkPayload(mark);
+  const head = Buffer.alloc(BOX_HEADER);
+  head.writeUInt32BE(BOX_HEADER + payload.length, 0);
   head.write('uuid', 4, 'latin1');
   head.write(USER_TYPE, 8, 'hex');
-  head.writeUInt8(FORMAT_VERSION, BOX_HEADER);
-  head.writeUInt32BE(crc32(body), BOX_HEADER + 1);
-  return Buffer.concat([head, body]);
-}
-
-/** Decodes a payload written by {@link watermarkBox}; `undefined` when it is corrupt or of an unknown format. */
-function decodePayload(payload: Buffer): { type: string; version: string; message: string } | undefined {
-  if (payload.length < 5 || payload.readUInt8(0) !== FORMAT_VERSION) return undefined;
-  const body = payload.subarray(5);
-  if (crc32(body) !== payload.readUInt32BE(1)) return undefined;
-  let at = 0;
-  const field = (width: 1 | 2, encoding: 'latin1' | 'utf8'): string | undefined => {
-    if (at + width > body.length) return undefined;
-    const length = body.readUIntBE(at, width);
-    const start = at + width;
-    if (start + length > body.length) return undefined;
-    at = start + length;
-    const bytes = body.subarray(start, at);
-    try {
-      return encoding === 'utf8' ? new TextDecoder('utf-8', { fatal: true }).decode(bytes) : bytes.toString('latin1');
-    } catch {
-      return undefined;
-    }
-  };
-  const type = field(1, 'latin1');
-  const version = field(1, 'latin1');
-  const message = field(2, 'utf8');
-  if (type === undefined || version === undefined || message === undefined || at !== body.length) return undefined;
-  return { type, version, message };
+  return Buffer.concat([head, payload]);
 }
 
 /** A piece of the output: a byte range of the input, or literal bytes. */
@@ -193,40 +146,132 @@ export async function writeWatermarkedCopy(
   return { size: pieces.reduce((sum, piece) => sum + length(piece), 0) };
 }
 
+/** Checks an embedded watermark's kind against the one an extraction looks for. */
+function matching(payload: Buffer, expected: WatermarkKind): WatermarkExtraction {
+  const mark = payload.length <= MAX_PAYLOAD ? decodeWatermarkPayload(payload) : undefined;
+  if (!mark) return CORRUPT;
+  if (mark.type !== expected.type || mark.version !== expected.version) {
+    return { found: false, reason: 'watermark type/version mismatch' };
+  }
+  return { found: true, message: mark.message };
+}
+
+/** The first bytes of a file, to tell its container. */
+async function head(handle: FileHandle): Promise<Buffer> {
+  const bytes = Buffer.alloc(16);
+  const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
+  return bytes.subarray(0, bytesRead);
+}
+
+/** The MP4 watermark: the last `uuid` box of ours among the top-level boxes. */
+async function extractFromMp4(handle: FileHandle, size: number, expected: WatermarkKind): Promise<WatermarkExtraction> {
+  let boxes: BoxHeader[];
+  try {
+    boxes = await walkTopLevelBoxes(handle, size);
+  } catch (error) {
+    if (error instanceof MediaProbeError) return UNSUPPORTED;
+    throw error;
+  }
+  const box = boxes.filter(isOurs).at(-1);
+  if (!box) return NOT_FOUND;
+  const length = box.size - box.headerSize;
+  if (length > MAX_PAYLOAD) return CORRUPT;
+  const payload = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(payload, 0, length, box.offset + box.headerSize);
+  return bytesRead === length ? matching(payload, expected) : CORRUPT;
+}
+
 /**
- * Looks for the emulator's digital watermark in a file's top-level boxes and decodes it (the last one wins, should
+ * Looks for the emulator's digital watermark in a file and decodes it. The container is told from the file's first
+ * bytes: Matroska / WebM (the `Void` element ending the file), else MP4 / MOV (the last `uuid` box of ours, should
  * there be several).
  *
  * @param file - path of the file to examine.
  * @param expected - the `Type` and `Version` of the extraction job; they must match the embedded ones.
- * @returns the message, or why there is none: `not an MP4 file`, `no digital watermark found`,
- *   `watermark type/version mismatch` or `watermark payload is corrupt`.
+ * @returns the message, or why there is none: `not an MP4 file` (neither container),
+ *   `no digital watermark found`, `watermark type/version mismatch` or `watermark payload is corrupt`.
  * @throws only for file-system errors (a missing file, for example), never for the file's content.
  */
 export async function extractWatermark(file: string, expected: WatermarkKind): Promise<WatermarkExtraction> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
-    let boxes: BoxHeader[];
-    try {
-      boxes = await walkTopLevelBoxes(handle, size);
-    } catch (error) {
-      if (error instanceof MediaProbeError) return { found: false, reason: 'not an MP4 file' };
-      throw error;
-    }
-    const box = boxes.filter(isOurs).at(-1);
-    if (!box) return NOT_FOUND;
-    const length = box.size - box.headerSize;
-    if (length > MAX_PAYLOAD) return CORRUPT;
-    const payload = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(payload, 0, length, box.offset + box.headerSize);
-    const mark = bytesRead === length ? decodePayload(payload) : undefined;
-    if (!mark) return CORRUPT;
-    if (mark.type !== expected.type || mark.version !== expected.version) {
-      return { found: false, reason: 'watermark type/version mismatch' };
-    }
-    return { found: true, message: mark.message };
+    if (!isMatroska(await head(handle))) return await extractFromMp4(handle, size, expected);
+    const found = await findMatroskaWatermark(handle, size);
+    return found ? matching(found.payload, expected) : NOT_FOUND;
   } finally {
     await handle.close();
+  }
+}
+
+/** Embeds in an MP4 in place when the boxes of ours are at its end (the usual case), else through a copy. */
+async function embedInMp4(handle: FileHandle, mark: DigitalWatermarkMark): Promise<number> {
+  const box = watermarkBox(mark);
+  let { size } = await handle.stat();
+  const boxes = await walkTopLevelBoxes(handle, size);
+  let keep = boxes.length;
+  while (keep > 0 && isOurs(boxes[keep - 1]!)) keep -= 1;
+  if (boxes.slice(0, keep).some(isOurs)) return -1;
+  const last = boxes[keep - 1];
+  if (keep < boxes.length) {
+    size = boxes[keep]!.offset;
+    await handle.truncate(size);
+  }
+  if (last?.toEndOfFile) {
+    if (last.size > 0xffffffff) {
+      throw new MediaProbeError('cannot append a watermark after an open-ended box over 4 GiB');
+    }
+    const field = Buffer.alloc(4);
+    field.writeUInt32BE(last.size);
+    await handle.write(field, 0, 4, last.offset);
+  }
+  await handle.write(box, 0, box.length, size);
+  return size + box.length;
+}
+
+/**
+ * Embeds the digital watermark of a transcode job in its encoded output, **in place**: the file is changed where it
+ * is (a watermark of ours already in it is replaced), so the caller commits the same path afterwards. The container
+ * is told from the file's bytes; `extension` only names it in messages.
+ *
+ * @param file - the encoded output (MP4 / MOV or Matroska / WebM).
+ * @param extension - what `${ext}` resolved to (`mp4`, `webm`...).
+ * @param mark - the watermark.
+ * @returns the file's new size in bytes.
+ * @throws RangeError for an invalid `mark`; {@link MediaProbeError} when the file is in neither container or is a
+ *   malformed MP4.
+ * @example
+ * ```ts
+ * const { size } = await embedDigitalWatermark(temp, 'webm', { type: 'Text', version: 'V1', message: 'abc' });
+ * ```
+ */
+export async function embedDigitalWatermark(
+  file: string,
+  extension: string,
+  mark: DigitalWatermarkMark,
+): Promise<{ size: number }> {
+  const payload = encodeWatermarkPayload(mark);
+  const handle = await open(file, 'r+');
+  let size: number;
+  try {
+    const first = await head(handle);
+    if (isMatroska(first)) return { size: await embedMatroskaWatermark(handle, payload) };
+    try {
+      size = await embedInMp4(handle, mark);
+    } catch (error) {
+      if (!(error instanceof MediaProbeError) || !error.message.startsWith('not an MP4')) throw error;
+      throw new MediaProbeError(`cannot embed a digital watermark in this .${extension} file: ${error.message}`);
+    }
+  } finally {
+    await handle.close();
+  }
+  if (size >= 0) return { size };
+  const copy = `${file}.watermark`;
+  try {
+    const written = await writeWatermarkedCopy(file, copy, mark);
+    await rename(copy, file);
+    return written;
+  } finally {
+    await rm(copy, { force: true });
   }
 }
