@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Keyring } from './auth/keyring.js';
 import { createCiModule } from './ci/ci-module.js';
+import { loadTemplateRegistry } from './ci/template-file.js';
 import { EmulatorClock } from './clock.js';
 import { createCosModule } from './cos/cos-module.js';
 import type { EmulatorEnv, EmulatorModule, FaultController } from './env.js';
@@ -87,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const resolved = resolveOptions(options);
   const warnings = exposureWarnings(resolved);
   const adminToken = resolved.adminToken ?? randomBytes(16).toString('hex');
+  const templates = await loadTemplateRegistry(resolved.templates);
   const data = await openDataDir(resolved.dataDir);
   const dataDir = data.path;
   const clock = new EmulatorClock();
@@ -100,6 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     objects,
     ingestor: new Ingestor(),
     faults: new RandomFaultController(resolved.faults, clock),
+    templates,
     dataDir,
   };
   const modules: EmulatorModule[] = [createCosModule(env), createCiModule(env), createStsModule(env)];

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Keyring } from './auth/keyring.js';
+import type { TemplateRegistry } from './ci/templates.js';
 import type { EmulatorClock } from './clock.js';
 import type { EmulatorError } from './errors.js';
 import type { FaultConfig, Operation } from './faults/fault-config.js';
@@ -112,6 +113,8 @@ export interface EmulatorEnv {
   readonly objects: ObjectStore;
   readonly ingestor: BodyIngestor;
   readonly faults: FaultController;
+  /** Transcode and watermark templates: built-in ones plus the `templates` file's. */
+  readonly templates: TemplateRegistry;
   /** The data folder. */
   readonly dataDir: string;
 }

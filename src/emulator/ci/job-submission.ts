@@ -10,7 +10,6 @@ import { hasXmlForbiddenCharacter } from '../http/xml-safe.js';
 import type { BucketConfig } from '../options.js';
 import { CallbackTargetPolicy } from './callback-target.js';
 import { newJobId, queueIdFor, type Job, type JobStore } from './job-store.js';
-import { transcodeTemplate, watermarkTemplate } from './templates.js';
 
 /** Largest `POST /jobs` body accepted: 1 MiB. */
 export const MAX_JOB_REQUEST_BYTES = 1024 * 1024;
@@ -93,7 +92,8 @@ const QUEUE_TYPES = new Set(['Common', 'SpeedTranscoding']);
 /**
  * The service's checks on a parsed request, then the new job (`Submitted`, not yet stored):
  *
- * - `TemplateId` must be a built-in transcode template and each `WatermarkTemplateId` a built-in watermark template:
+ * - `TemplateId` must be a transcode template and each `WatermarkTemplateId` a watermark template (built-in or from
+ *   the `templates` file):
  *   otherwise 400 `InvalidArgument` "The template … does not exist" (the reference found no `NoSuchTemplate` code in
  *   any source, and CI reports bad parameters as `InvalidArgument`).
  * - `Operation.Output` must name a bucket of the emulator in its region: otherwise 400 `InvalidArgument`.
@@ -120,7 +120,7 @@ export async function createJob(
   let outputExtension = 'mp4';
   if (request.Tag === 'Transcode') {
     const operation = request.Operation;
-    const template = transcodeTemplate(operation.TemplateId);
+    const template = env.templates.transcode(operation.TemplateId);
     if (!template) {
       const message = `Operation.TemplateId: the template ${operation.TemplateId} does not exist.`;
       throw serviceError('InvalidArgument', message);
@@ -128,7 +128,7 @@ export async function createJob(
     templateName = template.name;
     outputExtension = template.container;
     for (const id of operation.WatermarkTemplateId ?? []) {
-      if (!watermarkTemplate(id)) {
+      if (!env.templates.watermark(id)) {
         const message = `Operation.WatermarkTemplateId: the watermark template ${id} does not exist.`;
         throw serviceError('InvalidArgument', message);
       }
