@@ -108,13 +108,15 @@ function plan(boxes: readonly BoxHeader[], fileSize: number, box: Buffer): Piece
 /**
  * Copies `input` to `output`, streaming, and appends the watermark box of `mark`. A watermark box of ours already
  * in the input is dropped, so re-watermarking replaces the message. Without `mark` the copy is byte for byte
- * (an existing watermark is kept, as a robust watermark survives transcoding).
+ * (an existing watermark is kept, as a robust watermark survives transcoding). A Matroska / WebM input is copied,
+ * then watermarked in place as {@link embedDigitalWatermark} does.
  *
  * @param input - path of the source file.
  * @param output - path of the file to write (created or truncated); must not be `input`.
  * @param mark - the watermark to embed, or `undefined` for a plain copy.
  * @returns the size of the written file in bytes.
- * @throws RangeError for an invalid `mark`; {@link MediaProbeError} when `mark` is given and `input` is not an MP4.
+ * @throws RangeError for an invalid `mark`; {@link MediaProbeError} when `mark` is given and `input` is neither an
+ *   MP4 nor a Matroska / WebM file.
  */
 export async function writeWatermarkedCopy(
   input: string,
@@ -130,6 +132,10 @@ export async function writeWatermarkedCopy(
   const handle = await open(input, 'r');
   let pieces: Piece[];
   try {
+    if (isMatroska(await head(handle))) {
+      await pipeline(createReadStream(input), createWriteStream(output));
+      return await embedDigitalWatermark(output, 'webm', mark);
+    }
     const { size } = await handle.stat();
     pieces = plan(await walkTopLevelBoxes(handle, size), size, box);
   } finally {
