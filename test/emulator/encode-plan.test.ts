@@ -127,6 +127,7 @@ describe('Emulator media: encode plan', () => {
       expect(args).to.not.include('-crf');
       expect(argAfter(args, '-r')).to.equal('15');
       expect([argAfter(args, '-b:a'), argAfter(args, '-ar'), argAfter(args, '-ac')]).to.deep.equal(['96k', '44100', '1']);
+      expect(plan().args).to.not.include('-ac'); // no Channels: the source's
     });
 
     it('should encode the TSC template with CRF capped by a size-based bitrate and psycho-visual tuning', () => {
@@ -135,7 +136,9 @@ describe('Emulator media: encode plan', () => {
       expect(argAfter(args, '-preset')).to.equal('medium');
       expect(argAfter(args, '-crf')).to.equal('23');
       expect(argAfter(args, '-maxrate')).to.equal('484k'); // 640 x 360 x 30 fps x 0.07 bit
-      expect(argAfter(args, '-bufsize')).to.equal('968k');
+      expect(argAfter(args, '-bufsize')).to.equal('484k');
+      const small = plan({ template: TSC, source: { ...SOURCE, bitrateKbps: 348.6 } }).args;
+      expect([argAfter(small, '-maxrate'), argAfter(small, '-bufsize')]).to.deep.equal(['349k', '349k']);
       expect(argAfter(args, '-aq-mode')).to.equal('3');
       expect(argAfter(args, '-psy-rd')).to.equal('1.0:0.15');
     });

@@ -19,9 +19,9 @@
  *
  * `high_993874` is the service's example of an Ultra-HD ("TSC", Top Speed Codec: high quality at a low bitrate)
  * template. The emulator encodes it as x264 with a constant quality (CRF 23) capped by a bitrate that follows the
- * picture size (about 0.07 bits per pixel and frame: 1080p30 ≈ 4.4 Mbps, 640x360@25 ≈ 0.4 Mbps), the `medium` preset
- * with psycho-visual tuning (`aq-mode 3`, `psy-rd 1.0:0.15`), so that flat and dark areas keep their detail at the
- * capped rate. The real TSC engine is proprietary; `slow` would save a further ~5-10 % of bits at about twice the
+ * picture size (about 0.07 bits per pixel and frame: 1080p30 ≈ 4.4 Mbps, 640x360@30 ≈ 0.48 Mbps) and by the source's
+ * own bitrate (held over one second), the `medium` preset with psycho-visual tuning (`aq-mode 3`, `psy-rd 1.0:0.15`),
+ * so that flat and dark areas keep their detail at the capped rate. The real TSC engine is proprietary; `slow` would save a further ~5-10 % of bits at about twice the
  * time, which a developer machine running two jobs on two cores does not afford. Other templates use speed-leaning
  * presets (x264 `veryfast`, x265 `ultrafast`, VP9 `realtime` with `cpu-used 8`): the emulator shows what a template
  * does, it does not compete with the cloud's compression.
@@ -70,7 +70,7 @@ export interface TemplateAudio {
   readonly samplerate: number;
   /** kbps. */
   readonly bitrate: number;
-  /** 1 or 2; absent keeps the source's (at most 2). */
+  /** 1 or 2; absent keeps the source's. */
   readonly channels?: number;
 }
 

@@ -8,10 +8,10 @@
  * | codec | encoder | defaults | container extras |
  * |---|---|---|---|
  * | H.264 | `libx264` | preset `veryfast`, CRF 23, `yuv420p`, profile high | mp4: `-movflags +faststart` |
- * | H.264 TSC | `libx264` | preset `medium`, CRF 23 capped at ~0.07 bit/pixel, `aq-mode 3`, `psy-rd 1.0:0.15` | idem |
+ * | H.264 TSC | `libx264` | preset `medium`, CRF 23 capped at ~0.07 bit/pixel and the source's bitrate, `aq-mode 3`, `psy-rd 1.0:0.15` | idem |
  * | H.265 | `libx265` | preset `ultrafast`, CRF 28, `yuv420p` | mp4: `-tag:v hvc1` (Apple players and browsers) |
  * | VP9 | `libvpx-vp9` | `deadline realtime`, `cpu-used 8`, `row-mt`, CRF 36 (`-b:v 0`) | webm |
- * | aac / mp3 / opus | `aac` / `libmp3lame` / `libopus` | template's rate, bitrate and channels (≤ 2) | |
+ * | aac / mp3 / opus | `aac` / `libmp3lame` / `libopus` | template's rate and bitrate; channels as the template says, else the source's | |
  *
  * @module
  */
@@ -30,6 +30,8 @@ export interface EncodeSource {
   readonly durationSeconds: number;
   readonly hasAudio: boolean;
   readonly fps?: number;
+  /** Overall bitrate of the source, kbps, when known: the TSC family never exceeds it. */
+  readonly bitrateKbps?: number;
 }
 
 /** Everything a plan depends on. */
@@ -81,16 +83,25 @@ export function outputSize(
   return { width: even(source.width), height: even(source.height) };
 }
 
-/** The kbps cap of the TSC family: about 0.07 bits per pixel and frame, at least 200 kbps. */
-export function tscMaxrate(width: number, height: number, fps: number): number {
-  return Math.max(200, Math.round((width * height * fps * 0.07) / 1000));
+/**
+ * The kbps cap of the TSC family: about 0.07 bits per pixel and frame, at least 200 kbps, and never more than the
+ * source's own bitrate when it is known (re-encoding must not make a file bigger for the same picture).
+ */
+export function tscMaxrate(width: number, height: number, fps: number, sourceKbps?: number): number {
+  const bySize = Math.max(200, Math.round((width * height * fps * 0.07) / 1000));
+  return sourceKbps !== undefined && sourceKbps > 0 ? Math.min(bySize, Math.round(sourceKbps)) : bySize;
 }
 
 const VIDEO_ENCODERS = { 'H.264': 'libx264', 'H.265': 'libx265', VP9: 'libvpx-vp9' } as const;
 const AUDIO_ENCODERS = { aac: 'aac', mp3: 'libmp3lame', opus: 'libopus' } as const;
 const DEFAULT_CRF = { 'H.264': 23, 'H.265': 28, VP9: 36 } as const;
 
-function videoArgs(template: TranscodeTemplate, size: { width: number; height: number }, fps: number, threads: number) {
+function videoArgs(
+  template: TranscodeTemplate,
+  size: { width: number; height: number },
+  source: { fps: number; bitrateKbps: number | undefined },
+  threads: number,
+) {
   const { codec, bitrate, crf } = template.video;
   const args = ['-c:v', VIDEO_ENCODERS[codec]];
   const quality = crf ?? (bitrate === undefined ? DEFAULT_CRF[codec] : undefined);
@@ -102,11 +113,13 @@ function videoArgs(template: TranscodeTemplate, size: { width: number; height: n
   } else {
     args.push('-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1');
   }
-  const cap = template.tsc ? (bitrate ?? tscMaxrate(size.width, size.height, fps)) : bitrate;
+  const tscCap = () => tscMaxrate(size.width, size.height, source.fps, source.bitrateKbps);
+  const cap = template.tsc ? (bitrate ?? tscCap()) : bitrate;
   if (quality !== undefined) {
     args.push('-crf', String(quality));
+    // The TSC cap is held over one second (bufsize = maxrate), a plain template's over two.
     if (codec === 'VP9') args.push('-b:v', cap === undefined ? '0' : `${cap}k`);
-    else if (cap !== undefined) args.push('-maxrate', `${cap}k`, '-bufsize', `${cap * 2}k`);
+    else if (cap !== undefined) args.push('-maxrate', `${cap}k`, '-bufsize', `${template.tsc ? cap : cap * 2}k`);
   } else if (bitrate !== undefined) {
     args.push('-b:v', `${bitrate}k`, '-maxrate', `${Math.round(bitrate * 1.5)}k`, '-bufsize', `${bitrate * 2}k`);
   }
@@ -118,16 +131,9 @@ function videoArgs(template: TranscodeTemplate, size: { width: number; height: n
 
 function audioArgs(template: TranscodeTemplate): string[] {
   const { codec, samplerate, bitrate, channels } = template.audio;
-  return [
-    '-c:a',
-    AUDIO_ENCODERS[codec],
-    '-b:a',
-    `${bitrate}k`,
-    '-ar',
-    String(samplerate),
-    '-ac',
-    String(Math.min(2, channels ?? 2)),
-  ];
+  const args = ['-c:a', AUDIO_ENCODERS[codec], '-b:a', `${bitrate}k`, '-ar', String(samplerate)];
+  if (channels !== undefined) args.push('-ac', String(channels));
+  return args;
 }
 
 /**
@@ -157,7 +163,7 @@ export function planEncode(input: EncodeInput): EncodePlan {
   args.push('-filter_complex', chain.join(';'), '-filter_complex_threads', String(threads));
   args.push('-map', `[${drawn.output ?? 'v0'}]`);
   const encoders: string[] = [VIDEO_ENCODERS[template.video.codec]];
-  args.push(...videoArgs(template, size, fps, threads));
+  args.push(...videoArgs(template, size, { fps, bitrateKbps: source.bitrateKbps }, threads));
   if (source.hasAudio) {
     args.push('-map', '0:a:0', ...audioArgs(template));
     encoders.push(AUDIO_ENCODERS[template.audio.codec]);
