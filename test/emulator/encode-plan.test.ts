@@ -185,7 +185,15 @@ describe('Emulator media: encode plan', () => {
 
     it('should use overlay sizes for images and text sizes for text', () => {
       const chains = (mark: Watermark) =>
-        watermarkFilters({ watermarks: [mark], images: new Map([[image().Image!.Url, '/img/logo.png']]), fontFile: FONT, width: 640, height: 360, durationSeconds: 4, firstInput: 1 }).chains.join(';');
+        watermarkFilters({
+          watermarks: [mark],
+          images: new Map([[image().Image!.Url, '/img/logo.png']]),
+          fontFile: FONT,
+          width: 640,
+          height: 360,
+          durationSeconds: 4,
+          firstInput: 1,
+        }).chains.join(';');
       expect(chains(image({ Dx: 8, Dy: 4 }))).to.contain('overlay=x=main_w-overlay_w-8:y=main_h-overlay_h-4');
       expect(chains(text({ Pos: 'Center' }))).to.contain('x=(w-text_w)/2:y=(h-text_h)/2');
     });
@@ -293,8 +301,10 @@ describe('Emulator media: encode plan', () => {
 
     it('should find the bucket and key of an image URL', () => {
       const job = 'jobbucket-1250000000';
-      expect(imageObjectOf('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a/logo%20x.png', job)).to.deep.equal({ bucket: 'examplebucket-1250000000', key: 'a/logo x.png' });
-      expect(imageObjectOf('http://127.0.0.1:8700/examplebucket-1250000000/logo.png', job)).to.deep.equal({ bucket: 'examplebucket-1250000000', key: 'logo.png' });
+      const bucket = 'examplebucket-1250000000';
+      const virtual = `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a/logo%20x.png`;
+      expect(imageObjectOf(virtual, job)).to.deep.equal({ bucket, key: 'a/logo x.png' });
+      expect(imageObjectOf(`http://127.0.0.1:8700/${bucket}/logo.png`, job)).to.deep.equal({ bucket, key: 'logo.png' });
       expect(imageObjectOf(BUILT_IN_LOGO_URL, job)).to.deep.equal({ bucket: job, key: 'emulator-logo.png' });
       expect(imageObjectOf('http://localhost/', job)).to.equal(undefined);
       expect(imageObjectOf('not a url', job)).to.equal(undefined);
@@ -343,8 +353,10 @@ describe('Emulator media: encode plan', () => {
       const hostile = "it's %{localtime} a:b \\ [x],y;z";
       await writeFile(join(dir, 'text.txt'), hostile);
       const frame = async (option: string): Promise<Buffer> => {
-        const graph = `color=c=black:s=480x40:d=1,drawtext=fontfile=${escapeFilterValue(font)}:${option}:expansion=none:fontsize=16:fontcolor=white:x=2:y=10`;
-        const { stdout } = await promisify(execFile)(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', graph, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer' });
+        const draw = `fontfile=${escapeFilterValue(font)}:${option}:expansion=none:fontsize=16:fontcolor=white:x=2:y=10`;
+        const graph = `color=c=black:s=480x40:d=1,drawtext=${draw}`;
+        const args = ['-v', 'error', '-f', 'lavfi', '-i', graph, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'];
+        const { stdout } = await promisify(execFile)(ffmpeg!, args, { encoding: 'buffer' });
         return stdout;
       };
       const inline = await frame(`text=${escapeFilterValue(hostile)}`);
