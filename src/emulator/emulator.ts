@@ -10,6 +10,7 @@ import { createAdminHandler } from './faults/admin-handler.js';
 import { RandomFaultController } from './faults/fault-controller.js';
 import { createRequestListener } from './http/server.js';
 import { isLoopbackName } from './http/host-routing.js';
+import { locateMediaTools, type MediaTools } from './media/ffmpeg-tools.js';
 import {
   DEFAULT_SECRET_KEY,
   resolveOptions,
@@ -63,8 +64,13 @@ export interface Emulator {
   readonly faults: FaultController;
   /** The folder the emulator keeps its files in: `<dataDir>/cos-emulator/`, or a temporary one. */
   readonly dataDir: string;
-  /** What the user should know about this start (the emulator listening beyond loopback); the CLI prints them. */
+  /**
+   * What the user should know about this start (the emulator listening beyond loopback, transcode jobs copying
+   * their input because no FFmpeg was found); the CLI prints them.
+   */
   readonly warnings: readonly string[];
+  /** The media tools jobs use: which FFmpeg (path, version, where it was found), or copy-through and why. */
+  readonly media: MediaTools;
   /** Stops serving, ends every connection, job and callback, and removes a temporary data folder. */
   close(): Promise<void>;
 }
@@ -87,6 +93,8 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);
   const warnings = exposureWarnings(resolved);
+  const media = await locateMediaTools(resolved.media);
+  if (media.mode === 'copy' && resolved.media.mode === 'auto') warnings.push(copyThroughWarning(media.reason));
   const adminToken = resolved.adminToken ?? randomBytes(16).toString('hex');
   const templates = await loadTemplateRegistry(resolved.templates);
   const data = await openDataDir(resolved.dataDir);
@@ -102,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     objects,
     ingestor: new Ingestor(),
     faults: new RandomFaultController(resolved.faults, clock),
+    media,
     templates,
     dataDir,
   };
@@ -126,6 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: env.faults,
     dataDir,
     warnings,
+    media,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((done) => server.close(() => done()));
@@ -184,6 +194,15 @@ function exposureWarnings(options: ResolvedEmulatorOptions): string[] {
       'anyone who reaches it can read; changes need the admin token) are reachable from the network. Requests ' +
       'that name it by a LAN address or host name are refused unless you pass --allow-host <name>.',
   ];
+}
+
+/** The warning of a start in `auto` media mode without a usable FFmpeg. */
+function copyThroughWarning(reason: string): string {
+  return (
+    `No FFmpeg (${reason}): transcode jobs copy their input instead of encoding it (no template applied, no ` +
+    'visible watermark drawn). Install the optional dependency @ffmpeg-installer/ffmpeg (npm install), put an ffmpeg ' +
+    'on PATH, or pass --ffmpeg <path>; --media copy says this is intended and silences this warning.'
+  );
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

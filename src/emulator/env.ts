@@ -4,6 +4,7 @@ import type { TemplateRegistry } from './ci/templates.js';
 import type { EmulatorClock } from './clock.js';
 import type { EmulatorError } from './errors.js';
 import type { FaultConfig, Operation } from './faults/fault-config.js';
+import type { MediaTools } from './media/ffmpeg-tools.js';
 import type { RequestContext } from './http/request-context.js';
 import type { BucketConfig, ResolvedEmulatorOptions } from './options.js';
 
@@ -115,6 +116,8 @@ export interface EmulatorEnv {
   readonly faults: FaultController;
   /** Transcode and watermark templates: built-in ones plus the `templates` file's. */
   readonly templates: TemplateRegistry;
+  /** The media tools located at start: FFmpeg, or copy-through and why. */
+  readonly media: MediaTools;
   /** The data folder. */
   readonly dataDir: string;
 }

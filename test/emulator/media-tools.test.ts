@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import { chmod, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chmod, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Emulator } from '../../src/emulator/index.js';
 import {
   locateMediaTools,
   MediaToolsError,
@@ -10,7 +13,11 @@ import {
   type MediaTools,
 } from '../../src/emulator/media/ffmpeg-tools.js';
 import { resolveOptions, type EmulatorOptions } from '../../src/emulator/options.js';
+import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
+import { SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
 import { REAL_FFMPEG, REAL_FFPROBE, tempFolder, writeFakeFfmpeg } from './media-fakes.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 const media = (input: NonNullable<EmulatorOptions['media']> = {}) => resolveOptions({ media: input }).media;
 const noPackages: InstallerLoader = () => undefined;
@@ -137,3 +144,151 @@ describe('parseEncoders and parseFilters', () => {
   });
 });
 
+
+/** The CI module's `media` entry of `GET /_emulator/`. */
+async function mediaState(emulator: Emulator): Promise<Record<string, unknown>> {
+  const response = await send(emulator, { service: 'base', method: 'GET', path: '/_emulator/' });
+  expect(response.status).to.equal(200);
+  const state = JSON.parse(response.text) as { modules: { module: string; media?: Record<string, unknown> }[] };
+  return state.modules.find((module) => module.module === 'ci')!.media!;
+}
+
+describe('media tools in a running emulator', function () {
+  this.timeout(30_000);
+  let folder: string;
+
+  before(async () => {
+    folder = await tempFolder('emulator');
+  });
+  after(() => rm(folder, { recursive: true, force: true }));
+
+  it('should say in GET /_emulator/ which FFmpeg it uses: path, version and source', async () => {
+    const emulator = await startTestEmulator({ media: { mode: 'auto' } });
+    try {
+      const media = await mediaState(emulator);
+      expect(media).to.include({ mode: 'ffmpeg' });
+      expect(media['source']).to.be.oneOf(['path', 'package']);
+      if (media['source'] === 'package') {
+        expect(media).to.include({ ffmpeg: REAL_FFMPEG, ffprobe: REAL_FFPROBE, version: 'N-47683-g0e8eb07980-static' });
+      }
+      expect(media['encoders']).to.be.greaterThan(50);
+      expect(emulator.warnings).to.deep.equal([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('should copy through when no FFmpeg runs, and say why once at start and in GET /_emulator/', async () => {
+    const broken = await writeFakeFfmpeg(join(folder, 'broken'), { versionExit: 1 });
+    const emulator = await startTestEmulator({ media: { mode: 'auto', ffmpeg: broken } });
+    try {
+      const reason = `the ffmpeg at ${broken} (from option) does not run: Command failed: ${broken} -version`;
+      expect(await mediaState(emulator)).to.deep.equal({ mode: 'copy', reason });
+      expect(emulator.warnings).to.have.length(1);
+      expect(emulator.warnings[0]).to.match(/^No FFmpeg \(the ffmpeg at .* does not run.*\): transcode jobs copy/);
+      await seedObject(emulator, 'input/sample.mp4', SAMPLE);
+      const { JobId } = await submit(emulator, transcodeBody('input/sample.mp4', { output: 'out/copy.${ext}' }));
+      const job = await waitForJob(emulator, JobId, { timeoutMs: 5000 });
+      expect(job.State, job.Message).to.equal('Success');
+      const output = await send(emulator, { service: 'cos', method: 'GET', path: '/out/copy.mp4', keys: permanentKeys(emulator) });
+      expect(output.status).to.equal(200);
+      expect(output.body.equals(await readFile(SAMPLE))).to.equal(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('should refuse to start in ffmpeg mode without a usable FFmpeg, with a TypeError saying why', async () => {
+    const error = await startTestEmulator({ media: { mode: 'ffmpeg', ffmpeg: join(folder, 'none') } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(TypeError);
+    expect((error as Error).message).to.equal(
+      `Media mode ffmpeg (--media ffmpeg) needs FFmpeg, but the ffmpeg given (--ffmpeg / COS_EMULATOR_FFMPEG) is not ` +
+        `an executable file: ${join(folder, 'none')}.`,
+    );
+  });
+
+  it('should fail a job whose template needs an encoder the FFmpeg lacks, naming it, with no output', async () => {
+    const lacking = await writeFakeFfmpeg(join(folder, 'lacking'), { withoutEncoders: ['libx264'] });
+    const emulator = await startTestEmulator({ media: { mode: 'ffmpeg', ffmpeg: lacking } });
+    try {
+      await seedObject(emulator, 'input/sample.mp4', SAMPLE);
+      const { JobId } = await submit(emulator, transcodeBody('input/sample.mp4', { output: 'out/x.${ext}' }));
+      const job = await waitForJob(emulator, JobId, { timeoutMs: 10_000 });
+      expect(job.State).to.equal('Failed');
+      expect(job.Code).to.equal('EncoderUnavailable');
+      expect(job.Message).to.equal(
+        'The template high_993874 (t1460606b9752148c4ab182f55163ba7cd) needs the encoder libx264, which the ' +
+          "emulator's FFmpeg (fake-1, from option) does not have; use an FFmpeg built with it " +
+          '(--ffmpeg <path>).',
+      );
+      const head = await send(emulator, { service: 'cos', method: 'HEAD', path: '/out/x.mp4', keys: permanentKeys(emulator) });
+      expect(head.status).to.equal(404);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe('media tools on the command line', function () {
+  this.timeout(20_000);
+
+  it('should exit with code 2 and one line when --media ffmpeg finds no FFmpeg', async () => {
+    const run = runCli(['--port', '0', '--media', 'ffmpeg', '--ffmpeg', '/nonexistent/ffmpeg']);
+    expect(await run.exit(15_000)).to.equal(2);
+    expect(run.stderr()).to.equal(
+      'cos-transcoder-emulator: Media mode ffmpeg (--media ffmpeg) needs FFmpeg, but the ffmpeg given (--ffmpeg / ' +
+        'COS_EMULATOR_FFMPEG) is not an executable file: /nonexistent/ffmpeg.\n',
+    );
+  });
+
+  it('should write the copy-through reason once on stderr at start (COS_EMULATOR_FFMPEG)', async () => {
+    const run = runCli(['--port', '0'], { COS_EMULATOR_FFMPEG: '/nonexistent/ffmpeg' });
+    try {
+      await run.line(15_000);
+      const lines = run.stderr().split('\n').filter((line) => line !== '');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(
+        /^cos-transcoder-emulator: warning: No FFmpeg \(the ffmpeg given \(--ffmpeg \/ COS_EMULATOR_FFMPEG\) is not an executable file: \/nonexistent\/ffmpeg\): transcode jobs copy their input/,
+      );
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit(5000);
+    }
+  });
+});
+
+/** The emulator command in a child process. */
+function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([
+      promise,
+      sleep(ms).then(() => {
+        child.kill('SIGKILL');
+        throw new Error(`${what} within ${ms} ms; stderr: ${err}`);
+      }),
+    ]);
+  return {
+    child,
+    stderr: () => err,
+    exit: (ms: number) => bounded(exited, ms, 'no exit'),
+    line: async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!out.includes('\n')) {
+        if (Date.now() > deadline) throw new Error(`no endpoints line; stderr: ${err}`);
+        await sleep(20);
+      }
+    },
+  };
+}

@@ -10,12 +10,17 @@ export const APP_ID = '1250000000';
 export const BUCKET = `examplebucket-${APP_ID}`;
 export const REGION = 'ap-guangzhou';
 
-/** An emulator on a free port with fast jobs and callbacks, for tests. Close it in `after`. */
+/**
+ * An emulator on a free port with fast jobs and callbacks, for tests. Close it in `after`. Jobs copy their input
+ * (`media: { mode: 'copy' }`): protocol tests rely on `jobs.runMs` timing and copied bytes; media tests pass
+ * `media` to encode.
+ */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({
     appId: APP_ID,
     buckets: [BUCKET],
     region: REGION,
+    media: { mode: 'copy' },
     jobs: { queueDelayMs: 50, runMs: 200, progressSteps: 2 },
     callbacks: { retryDelayMs: 50, timeoutMs: 2000 },
     ...options,

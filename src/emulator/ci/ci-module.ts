@@ -1,4 +1,5 @@
 import type { EmulatorEnv, EmulatorModule, Handler } from '../env.js';
+import { describeMediaTools } from '../media/ffmpeg-tools.js';
 import { serviceError } from '../errors.js';
 import { reply, replyXml } from '../http/reply.js';
 import type { RequestContext } from '../http/request-context.js';
@@ -11,7 +12,6 @@ import { JobFiles } from './job-files.js';
 import { isJobId, JobStore, queueIdFor, type Job } from './job-store.js';
 import { createJob, parseSubmission, readJobRequestBody } from './job-submission.js';
 import { encodeCursor, parseListQuery } from './list-query.js';
-import { listTemplates } from './templates.js';
 
 /** `Code` of a job that was running when the emulator stopped (it ends `Failed` at the next start). */
 export const INTERRUPTED_CODE = 'InternalError';
@@ -66,6 +66,9 @@ const response = (fields: Record<string, unknown>) => ({ Response: fields });
  * - cancelling an unknown job, or one that is running or has ended, is a 400 `InvalidArgument`
  *   ("The job provided can not be modified" for a known job);
  * - ids in `GET /jobs/<ids>` that do not look like job ids are reported in `NonExistJobIds` like unknown ones.
+ *
+ * Its admin state shows the media tools (`media`: `{ mode: 'ffmpeg', ffmpeg, ffprobe, source, version, encoders,
+ * filters }` with the counts of encoders and filters, or `{ mode: 'copy', reason }`).
  */
 export function createCiModule(env: EmulatorEnv): EmulatorModule {
   const files = new JobFiles(env.dataDir);
@@ -164,7 +167,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
       await files.flush();
     },
     state() {
-      const templates = listTemplates();
+      const templates = env.templates.list();
       return {
         module: 'ci',
         jobs: store.counts(),
@@ -176,6 +179,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
           watermark: templates.watermark.map(({ id, name }) => ({ id, name })),
         },
         callbacks: callbacks.state(),
+        media: describeMediaTools(env.media),
       };
     },
   };

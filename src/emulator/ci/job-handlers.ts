@@ -4,9 +4,11 @@ import { rm } from 'node:fs/promises';
 import type { JobRequest } from '../../core/protocol/job-request-schemas.js';
 import { Crc64, formatCrc64 } from '../../core/upload/crc64.js';
 import type { EmulatorEnv } from '../env.js';
-import { extractWatermark, writeWatermarkedCopy } from '../media/digital-watermark.js';
+import { extractWatermark, writeWatermarkedCopy, type DigitalWatermarkMark } from '../media/digital-watermark.js';
+import { EncodeError } from '../media/ffmpeg-run.js';
 import { mediaInfoFromProbe } from '../media/media-info.js';
 import { MediaProbeError, probeMp4 } from '../media/mp4-probe.js';
+import { EncodeFailure, encodeTranscode, type EncodeControl, type EncodedOutput } from './job-encode.js';
 import type { Job, JobResult } from './job-store.js';
 
 type TranscodeRequest = Extract<JobRequest, { Tag: 'Transcode' }>;
@@ -19,16 +21,36 @@ export type JobOutcome = { ok: true; result: JobResult } | { ok: false; code: st
  * Failure codes of jobs. The service's catalogue of job failure codes is not documented (reference section 9); the
  * emulator uses the CI error code of the same meaning where one exists, and clear names otherwise:
  *
- * - `ResourceNotFound`: the input object was deleted after the job was accepted (the CI code for a missing input).
- * - `InvalidInput`: the input is not an MP4 / MOV file, or is truncated or malformed.
+ * - `ResourceNotFound`: the input object was deleted after the job was accepted (the CI code for a missing input),
+ *   or an image watermark's object does not exist.
+ * - `InvalidInput`: the input is not a video the emulator can read (without FFmpeg: not an MP4 / MOV file), or is
+ *   truncated or malformed; or the job's template no longer exists (a `--templates` file changed across a restart).
  * - `WatermarkNotFound`: an extraction found no digital watermark of the requested `Type` / `Version`.
+ * - `FontNotFound`: a text watermark, and no font on the machine.
+ * - `EncoderUnavailable`: the template needs an encoder or filter the FFmpeg in use lacks (the message names it).
+ * - `JobTimeout`: the encode took longer than `media.timeoutMs`; FFmpeg was killed.
+ * - `EncodeFailed`: FFmpeg failed; the message ends with its last lines.
  * - `InternalError`: a file-system failure while working.
  */
-export const JOB_FAILURE_CODES = ['ResourceNotFound', 'InvalidInput', 'WatermarkNotFound', 'InternalError'] as const;
+export const JOB_FAILURE_CODES = [
+  'ResourceNotFound',
+  'InvalidInput',
+  'WatermarkNotFound',
+  'FontNotFound',
+  'EncoderUnavailable',
+  'JobTimeout',
+  'EncodeFailed',
+  'InternalError',
+] as const;
 
 type FailureCode = (typeof JOB_FAILURE_CODES)[number];
 
 const failed = (code: FailureCode, message: string): JobOutcome => ({ ok: false, code, message });
+
+/** What a job's work is told: when to stop (the emulator closes) and where its progress goes. */
+export type JobControl = EncodeControl;
+
+const NO_CONTROL: JobControl = { signal: new AbortController().signal, onProgress: () => undefined };
 
 /** Replaces the output key variables: `${ext}` by the template's container and `${jobid}` by the job id. */
 export function resolveOutputKey(template: string, job: Pick<Job, 'id' | 'outputExtension'>): string {
@@ -53,46 +75,78 @@ async function inputFile(env: EmulatorEnv, job: Job): Promise<string | undefined
 
 const MISSING_INPUT = 'The input object does not exist (it was deleted after the job was submitted).';
 
+/** The copy-through output: the input's bytes (with the digital watermark appended when asked). */
+async function copyThrough(source: string, mark: DigitalWatermarkMark | undefined, temp: string): Promise<EncodedOutput> {
+  const { size } = await writeWatermarkedCopy(source, temp, mark);
+  return { file: temp, size, mediaInfo: mediaInfoFromProbe(await probeMp4(temp), size), contentType: 'video/mp4' };
+}
+
 /**
- * A transcode job: the input must be an MP4 / MOV; the output object is a copy of it (the emulator does not
- * re-encode), with the digital watermark appended when the job asks for one, committed with its MD5 (ETag) and
- * CRC-64. Results: `MediaInfo` of the output, `MediaResult.OutputFile` with the resolved key and its MD5, and
+ * A transcode job. With FFmpeg (`env.media`), the input is encoded as its template says with its visible
+ * watermarks drawn ({@link encodeTranscode}); without, the output is a copy of the input, which must then be an
+ * MP4 / MOV, and `${ext}` resolves to `mp4` whatever the template's container (the bytes are the input's). Either
+ * way the digital watermark is added when the job asks for one, and the output is committed, with its MD5 (ETag)
+ * and CRC-64, only once whole: a failed or stopped job leaves no object and no temporary file. Results:
+ * `MediaInfo` of the output, `MediaResult.OutputFile` with the resolved key and its MD5, and
  * `DigitalWatermark.State` `Success`.
  */
-async function transcode(env: EmulatorEnv, job: Job, request: TranscodeRequest): Promise<JobOutcome> {
+async function transcode(env: EmulatorEnv, job: Job, request: TranscodeRequest, control: JobControl): Promise<JobOutcome> {
   const source = await inputFile(env, job);
   if (source === undefined) return failed('ResourceNotFound', MISSING_INPUT);
-  try {
-    await probeMp4(source);
-  } catch (error) {
-    if (!(error instanceof MediaProbeError)) throw error;
-    return failed('InvalidInput', `The input object is not a supported MP4 / MOV file: ${error.message}`);
-  }
   const operation = request.Operation;
   const digital = operation.DigitalWatermark;
   const mark = digital && { type: digital.Type, version: digital.Version, message: digital.Message };
   const output = operation.Output;
-  const key = resolveOutputKey(output.Object, job);
-  const temp = env.objects.tempFile();
+  const tools = env.media.mode === 'ffmpeg' ? env.media : undefined;
+  let made: EncodedOutput;
+  let extension = job.outputExtension;
+  if (tools) {
+    const template = env.templates.transcode(operation.TemplateId);
+    if (!template) {
+      return failed('InvalidInput', `The template ${operation.TemplateId} no longer exists (check --templates).`);
+    }
+    try {
+      made = await encodeTranscode(env, tools, { bucket: job.bucket, template, operation }, source, mark, control);
+    } catch (error) {
+      if (error instanceof EncodeFailure) return { ok: false, code: error.code, message: error.message };
+      throw error;
+    }
+    extension = template.container;
+  } else {
+    try {
+      await probeMp4(source);
+    } catch (error) {
+      if (!(error instanceof MediaProbeError)) throw error;
+      return failed('InvalidInput', `The input object is not a supported MP4 / MOV file: ${error.message}`);
+    }
+    extension = 'mp4';
+    const temp = env.objects.tempFile();
+    try {
+      made = await copyThrough(source, mark, temp);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
   try {
-    const { size } = await writeWatermarkedCopy(source, temp, mark);
-    const { md5, crc64 } = await hashFile(temp);
-    const mediaInfo = mediaInfoFromProbe(await probeMp4(temp), size);
-    await env.objects.commit(output.Bucket, key, temp, {
-      size,
+    const key = resolveOutputKey(output.Object, { id: job.id, outputExtension: extension });
+    const { md5, crc64 } = await hashFile(made.file);
+    if (control.signal.aborted) throw new EncodeError('Aborted', 'The emulator is closing.');
+    await env.objects.commit(output.Bucket, key, made.file, {
+      size: made.size,
       etag: `"${md5}"`,
       crc64,
-      contentType: 'video/mp4',
+      contentType: made.contentType,
       headers: {},
     });
     const result: JobResult = {
-      mediaInfo,
+      mediaInfo: made.mediaInfo,
       outputFile: { bucket: output.Bucket, region: output.Region, key, md5 },
     };
     if (digital) result.digitalWatermarkState = 'Success';
     return { ok: true, result };
   } finally {
-    await rm(temp, { force: true });
+    await rm(made.file, { force: true });
   }
 }
 
@@ -118,14 +172,18 @@ async function extract(env: EmulatorEnv, job: Job, request: ExtractRequest): Pro
 }
 
 /**
- * Does the work of a job once its running time is over. Never throws: an unexpected failure (a file-system error)
- * ends the job `Failed` with `InternalError`.
+ * Does the work of a job. Never throws: an unexpected failure (a file-system error) ends the job `Failed` with
+ * `InternalError`; work stopped by `control.signal` (the emulator closing) ends `Failed` too, which the runner, seeing
+ * the signal aborted, does not record.
  */
-export async function performJob(env: EmulatorEnv, job: Job): Promise<JobOutcome> {
+export async function performJob(env: EmulatorEnv, job: Job, control: JobControl = NO_CONTROL): Promise<JobOutcome> {
   try {
     const { request } = job;
-    return await (request.Tag === 'Transcode' ? transcode(env, job, request) : extract(env, job, request));
+    return await (request.Tag === 'Transcode' ? transcode(env, job, request, control) : extract(env, job, request));
   } catch {
     return failed('InternalError', 'The job failed because of an internal error. Please try again.');
   }
 }
+
+/** Whether this job encodes with FFmpeg (its progress then comes from the encoder, not from `jobs.runMs`). */
+export const encodes = (env: EmulatorEnv, job: Job): boolean => env.media.mode === 'ffmpeg' && job.request.Tag === 'Transcode';

@@ -1,0 +1,175 @@
+import { rm, stat } from 'node:fs/promises';
+import type { EmulatorEnv } from '../env.js';
+import { writeWatermarkedCopy, type DigitalWatermarkMark } from '../media/digital-watermark.js';
+import { planEncode, type EncodePlan, type EncodeSource } from '../media/encode-plan.js';
+import { EncodeError, runFfmpeg } from '../media/ffmpeg-run.js';
+import type { MediaTools } from '../media/ffmpeg-tools.js';
+import { chooseFontFile, fontQueryFor } from '../media/fonts.js';
+import type { CiMediaInfo } from '../media/media-info.js';
+import { probeMediaInfo } from '../media/media-probe.js';
+import { EncodePlanError, imageObjectOf } from '../media/watermark-filters.js';
+import type { TranscodeTemplate } from './templates.js';
+
+/** FFmpeg found at start. */
+export type FfmpegTools = Extract<MediaTools, { mode: 'ffmpeg' }>;
+
+/** What a job's encode is told and tells. */
+export interface EncodeControl {
+  /** Aborts when the emulator closes: FFmpeg is killed and the temporary files removed. */
+  readonly signal: AbortSignal;
+  /** The encoder's progress, 0 to 1. */
+  readonly onProgress: (fraction: number) => void;
+}
+
+/** Why an encode did not give an output: the failed job's `Code` and `Message`. */
+export class EncodeFailure extends Error {
+  override name = 'EncodeFailure' as const;
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The encoded output, in a temporary file the caller commits or removes. */
+export interface EncodedOutput {
+  file: string;
+  size: number;
+  mediaInfo: CiMediaInfo;
+  /** The container's MIME type. */
+  contentType: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = { mp4: 'video/mp4', webm: 'video/webm' };
+
+const num = (text: string | undefined): number | undefined => {
+  const value = text === undefined ? NaN : Number(text);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+};
+
+/** The source's picture as displayed (a 90° rotation swaps its sides), duration and audio, from its probe. */
+async function describeSource(tools: FfmpegTools, file: string): Promise<EncodeSource> {
+  let info: CiMediaInfo;
+  try {
+    info = await probeMediaInfo(tools, file, (await stat(file)).size);
+  } catch (error) {
+    throw new EncodeFailure('InvalidInput', `The input object is not a video FFmpeg can read: ${(error as Error).message}`);
+  }
+  const video = info.Stream.Video[0];
+  const width = num(video?.Width);
+  const height = num(video?.Height);
+  if (!video || width === undefined || height === undefined) {
+    throw new EncodeFailure('InvalidInput', 'The input object has no video stream.');
+  }
+  const turned = Math.abs(Number(video.Rotation) || 0) % 180 === 90;
+  const fps = num(video.AvgFps) ?? num(video.Fps);
+  return {
+    file,
+    width: turned ? height : width,
+    height: turned ? width : height,
+    durationSeconds: num(info.Format.Duration) ?? num(video.Duration) ?? 0,
+    hasAudio: info.Stream.Audio.length > 0,
+    ...(fps === undefined ? {} : { fps }),
+  };
+}
+
+/** Local files of the image watermarks' objects (`Image.Url` → file); a URL whose object is missing is left out. */
+async function imageFiles(env: EmulatorEnv, bucket: string, urls: readonly string[]): Promise<Map<string, string>> {
+  const images = new Map<string, string>();
+  for (const url of urls) {
+    const object = imageObjectOf(url, bucket);
+    const stored = object && (await env.objects.head(object.bucket, object.key));
+    if (stored) images.set(url, stored.file);
+  }
+  return images;
+}
+
+/** Fails with `EncoderUnavailable` when the binary lacks an encoder or filter the plan needs, naming it. */
+function checkCapabilities(tools: FfmpegTools, plan: EncodePlan, template: TranscodeTemplate): void {
+  const encoders = plan.encoders.filter((name) => !tools.encoders.has(name));
+  const filters = plan.filters.filter((name) => !tools.filters.has(name));
+  if (encoders.length === 0 && filters.length === 0) return;
+  const needs = [
+    ...encoders.map((name) => `the encoder ${name}`),
+    ...filters.map((name) => `the filter ${name}`),
+  ].join(' and ');
+  throw new EncodeFailure(
+    'EncoderUnavailable',
+    `The template ${template.name} (${template.id}) needs ${needs}, which the emulator's FFmpeg ` +
+      `(${tools.version}, from ${tools.source}) does not have; use an FFmpeg built with it (--ffmpeg <path>).`,
+  );
+}
+
+/**
+ * Encodes a transcode job's input as its template says, with its visible watermarks drawn, into a temporary file
+ * (`env.objects.tempFile()` with the container's extension), then adds the digital watermark when asked and reads
+ * the output's `MediaInfo`. Throws an {@link EncodeFailure} (the job's `Code` and `Message`) or, when `signal`
+ * aborts, an {@link EncodeError} `Aborted`; either way no temporary file is left.
+ *
+ * Failure codes: `InvalidInput` (an input FFmpeg cannot read, or without video), `ResourceNotFound` (a watermark
+ * image object that does not exist), `FontNotFound` (a text watermark on a machine without fonts),
+ * `EncoderUnavailable` (an encoder or filter the FFmpeg in use lacks), `JobTimeout` (longer than `media.timeoutMs`),
+ * `EncodeFailed` (FFmpeg exited with an error: the message ends with its last lines).
+ */
+export async function encodeTranscode(
+  env: EmulatorEnv,
+  tools: FfmpegTools,
+  job: { bucket: string; template: TranscodeTemplate; operation: Parameters<EmulatorEnv['templates']['resolveWatermarks']>[0] },
+  source: string,
+  mark: DigitalWatermarkMark | undefined,
+  control: EncodeControl,
+): Promise<EncodedOutput> {
+  const { template } = job;
+  const described = await describeSource(tools, source);
+  const watermarks = env.templates.resolveWatermarks(job.operation);
+  const urls = watermarks.flatMap((w) => (w.Type === 'Image' && w.Image ? [w.Image.Url] : []));
+  const fontQuery = fontQueryFor(watermarks);
+  const encoded = `${env.objects.tempFile()}.${template.container}`;
+  const temps = [encoded];
+  try {
+    let plan: EncodePlan;
+    try {
+      plan = planEncode({
+        template,
+        watermarks,
+        source: described,
+        images: await imageFiles(env, job.bucket, urls),
+        fontFile: fontQuery && (await chooseFontFile(fontQuery)),
+        output: encoded,
+        threads: env.options.media.threads,
+      });
+    } catch (error) {
+      if (error instanceof EncodePlanError) throw new EncodeFailure(error.code, error.message);
+      throw error;
+    }
+    checkCapabilities(tools, plan, template);
+    try {
+      await runFfmpeg({
+        tools,
+        args: plan.args,
+        durationSeconds: described.durationSeconds,
+        timeoutMs: env.options.media.timeoutMs,
+        signal: control.signal,
+        onProgress: control.onProgress,
+        redact: [env.dataDir, source],
+      });
+    } catch (error) {
+      if (error instanceof EncodeError && error.code !== 'Aborted') throw new EncodeFailure(error.code, error.message);
+      throw error;
+    }
+    let file = encoded;
+    if (mark) {
+      file = `${env.objects.tempFile()}.${template.container}`;
+      temps.push(file);
+      await writeWatermarkedCopy(encoded, file, mark);
+    }
+    const { size } = await stat(file);
+    const mediaInfo = await probeMediaInfo(tools, file, size);
+    temps.splice(temps.indexOf(file), 1);
+    return { file, size, mediaInfo, contentType: CONTENT_TYPES[template.container] ?? 'application/octet-stream' };
+  } finally {
+    await Promise.all(temps.map((temp) => rm(temp, { force: true })));
+  }
+}
