@@ -305,6 +305,8 @@ describe('Emulator media: encode plan', () => {
       const virtual = `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a/logo%20x.png`;
       expect(imageObjectOf(virtual, job)).to.deep.equal({ bucket, key: 'a/logo x.png' });
       expect(imageObjectOf(`http://127.0.0.1:8700/${bucket}/logo.png`, job)).to.deep.equal({ bucket, key: 'logo.png' });
+      const local = `http://${bucket}.cos.ap-guangzhou.localhost:8700/logo.png`;
+      expect(imageObjectOf(local, job)).to.deep.equal({ bucket, key: 'logo.png' });
       expect(imageObjectOf(BUILT_IN_LOGO_URL, job)).to.deep.equal({ bucket: job, key: 'emulator-logo.png' });
       expect(imageObjectOf('http://localhost/', job)).to.equal(undefined);
       expect(imageObjectOf('not a url', job)).to.equal(undefined);
@@ -346,6 +348,19 @@ describe('Emulator media: encode plan', () => {
       dir = await mkdtemp(join(tmpdir(), 'hostile-'));
     });
     after(() => dir && rm(dir, { recursive: true, force: true }));
+
+    it('should only need encoders and filters the packaged FFmpeg has, for every built-in template', async () => {
+      const list = async (what: string) => (await promisify(execFile)(ffmpeg!, ['-hide_banner', what])).stdout;
+      const encoders = new Set([...(await list('-encoders')).matchAll(/^ [A-Z.]{6} (\S+)/gm)].map((m) => m[1]));
+      const filters = new Set([...(await list('-filters')).matchAll(/^ [A-Z.|]{2,3} (\S+)/gm)].map((m) => m[1]));
+      const ids = ['22', '23', '24'].map((end) => `t1318c5f428d474afba1797f84091cbe${end}`);
+      const watermarks = BUILT_IN_TEMPLATES.resolveWatermarks({ WatermarkTemplateId: ids });
+      for (const each of BUILT_IN_TEMPLATES.list().transcode) {
+        const needs = plan({ template: each, watermarks });
+        expect(needs.encoders.filter((name) => !encoders.has(name)), each.name).to.deep.equal([]);
+        expect(needs.filters.filter((name) => !filters.has(name)), each.name).to.deep.equal([]);
+      }
+    });
 
     it('should draw hostile text literally, exactly as FFmpeg draws the same text from a file', async () => {
       const font = await chooseFontFile({});
