@@ -6,12 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MediaInfoSchema } from '../../src/core/protocol/media-info.js';
-import { embedDigitalWatermark, extractWatermark, writeWatermarkedCopy } from '../../src/emulator/media/digital-watermark.js';
+import {
+  embedDigitalWatermark,
+  extractWatermark,
+  writeWatermarkedCopy,
+} from '../../src/emulator/media/digital-watermark.js';
 import { probeMediaInfo, type ProbeTools } from '../../src/emulator/media/media-probe.js';
 import { MediaProbeError } from '../../src/emulator/media/mp4-probe.js';
 import { FFMPEG, FFPROBE, hasMediaTools, run } from '../helpers/media/tools.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/media/sample-640x360.mp4', import.meta.url));
+const MP4_FORMAT = 'mov,mp4,m4a,3gp,3g2,mj2';
 const V1 = { type: 'Text', version: 'V1' } as const;
 const withProbe = (): ProbeTools => ({ mode: 'ffmpeg', ffprobe: FFPROBE });
 const lavfi = ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=1', '-f', 'lavfi', '-i', 'sine=duration=1'];
@@ -41,19 +46,20 @@ describe('emulator media: probeMediaInfo and the digital watermark on real files
     const probed = await probeMediaInfo(withProbe(), SAMPLE, size);
     const parsed = await probeMediaInfo({ mode: 'copy' }, SAMPLE, size);
     expect(MediaInfoSchema.parse(probed)).to.be.an('object');
-    expect(probed.Format).to.deep.include({ FormatName: 'mov,mp4,m4a,3gp,3g2,mj2', Size: String(size), NumStream: '2' });
+    expect(probed.Format).to.deep.include({ FormatName: MP4_FORMAT, Size: String(size), NumStream: '2' });
     const [video] = probed.Stream.Video;
-    expect(video).to.deep.include({ CodecName: 'h264', Width: '640', Height: '360', NumFrames: '120', Fps: '30.000000' });
-    for (const field of ['CodecName', 'CodecTag', 'CodecTagString', 'Profile', 'Width', 'Height', 'PixFormat', 'Duration']) {
-      expect(video?.[field as keyof typeof video], field).to.equal(parsed.Stream.Video[0]?.[field as keyof typeof video]);
-    }
+    expect(video).to.deep.include({ CodecName: 'h264', Width: '640', Height: '360', NumFrames: '120' });
+    expect(video?.Fps).to.equal('30.000000');
+    const same = ['CodecName', 'CodecTag', 'CodecTagString', 'Profile', 'Width', 'Height', 'PixFormat'] as const;
+    for (const field of same) expect(video?.[field], field).to.equal(parsed.Stream.Video[0]?.[field]);
     expect(probed.Stream.Audio[0]).to.deep.include({ CodecName: 'aac', SampleRate: '44100', Channel: '1' });
     expect(probed.Format.Duration).to.equal(parsed.Format.Duration);
   });
 
   it('should describe an H.265 MP4 and a VP9 WebM with their real codecs, size and frame count', async () => {
     const h265 = await probeMediaInfo(withProbe(), hevc, (await stat(hevc)).size);
-    expect(h265.Stream.Video[0]).to.deep.include({ CodecName: 'hevc', CodecTagString: 'hvc1', Width: '320', Height: '180' });
+    expect(h265.Stream.Video[0]).to.deep.include({ CodecName: 'hevc', CodecTagString: 'hvc1', Width: '320' });
+    expect(h265.Stream.Video[0]?.Height).to.equal('180');
     expect(h265.Stream.Video[0]?.NumFrames).to.equal('25');
     const vp9 = await probeMediaInfo(withProbe(), webm, (await stat(webm)).size);
     expect(vp9.Format.FormatName).to.equal('matroska,webm');
@@ -68,12 +74,13 @@ describe('emulator media: probeMediaInfo and the digital watermark on real files
     const notMedia = fileURLToPath(import.meta.url);
     const error = await probeMediaInfo(withProbe(), notMedia, 10).catch((caught: unknown) => caught);
     expect(error).to.be.instanceOf(MediaProbeError);
-    const noProbe = await probeMediaInfo({ mode: 'ffmpeg', ffprobe: undefined }, webm, 10).catch((caught: unknown) => caught);
+    const tools = { mode: 'ffmpeg', ffprobe: undefined } as const;
+    const noProbe = await probeMediaInfo(tools, webm, 10).catch((caught: unknown) => caught);
     expect(noProbe).to.be.instanceOf(MediaProbeError);
   });
 
   for (const [name, file] of [['H.265 MP4', () => hevc], ['VP9 WebM', () => webm]] as const) {
-    it(`should embed the digital watermark in place in a ${name}, which still plays and yields the message`, async () => {
+    it(`should embed the digital watermark in place in a ${name}, still playable, and find it`, async () => {
       const copy = join(dir, `marked-${name.replace(/\W/g, '')}`);
       await copyFile(file(), copy);
       const before = (await stat(copy)).size;

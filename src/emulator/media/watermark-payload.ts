@@ -67,8 +67,15 @@ export function encodeWatermarkPayload(mark: DigitalWatermarkMark): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** Decodes a payload written by {@link encodeWatermarkPayload}; `undefined` when it is corrupt or of an unknown format. */
-export function decodeWatermarkPayload(payload: Buffer): { type: string; version: string; message: string } | undefined {
+/** The fields of a decoded payload. */
+export interface DecodedWatermark {
+  readonly type: string;
+  readonly version: string;
+  readonly message: string;
+}
+
+/** Decodes a payload written by {@link encodeWatermarkPayload}; `undefined` when corrupt or of an unknown format. */
+export function decodeWatermarkPayload(payload: Buffer): DecodedWatermark | undefined {
   if (payload.length < 5 || payload.readUInt8(0) !== FORMAT_VERSION) return undefined;
   const body = payload.subarray(5);
   if (crc32(body) !== payload.readUInt32BE(1)) return undefined;

@@ -21,28 +21,49 @@ export interface Box {
 export async function decodeFrame(file: string, seconds: number): Promise<RgbFrame> {
   const { width, height } = await probeFile(file);
   if (!width || !height) throw new Error(`${file} has no video stream`);
-  const args = ['-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  const args = ['-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1'];
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-');
   const data = await run(FFMPEG, args, 30_000);
-  if (data.length !== width * height * 3) throw new Error(`decoded ${data.length} bytes, not a ${width}x${height} frame`);
+  if (data.length !== width * height * 3) {
+    throw new Error(`decoded ${data.length} bytes, not a ${width}x${height} frame`);
+  }
   return { width, height, data };
 }
 
-const inside = (box: Box, x: number, y: number): boolean =>
-  x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+const within = (box: Box, x: number, y: number, margin: number): boolean =>
+  x >= box.x - margin && x < box.x + box.width + margin && y >= box.y - margin && y < box.y + box.height + margin;
 
-/** Mean absolute difference per channel value (0-255) of two frames of one size, inside and outside `box`. */
-export function frameDifference(a: RgbFrame, b: RgbFrame, box: Box): { inside: number; outside: number } {
+/** Mean over the three channels of the absolute difference of pixel `at` (byte offset) of two frames. */
+function pixelDiff(a: RgbFrame, b: RgbFrame, at: number): number {
+  let sum = 0;
+  for (let channel = at; channel < at + 3; channel += 1) sum += Math.abs(a.data[channel]! - b.data[channel]!);
+  return sum / 3;
+}
+
+/**
+ * Mean absolute difference (0-255) of two frames of one size: `inside` over the pixels of the boxes, `outside` over
+ * the pixels farther than `margin` from every box (the encoder's ringing around a change is left out).
+ */
+export function frameDifference(
+  a: RgbFrame,
+  b: RgbFrame,
+  boxes: Box | readonly Box[],
+  margin = 0,
+): { inside: number; outside: number } {
   if (a.width !== b.width || a.height !== b.height) throw new Error('frames of different sizes');
+  const list = Array.isArray(boxes) ? boxes : [boxes as Box];
   const sums = { inside: 0, outside: 0 };
   const counts = { inside: 0, outside: 0 };
   for (let y = 0; y < a.height; y += 1) {
     for (let x = 0; x < a.width; x += 1) {
-      const at = (y * a.width + x) * 3;
-      const diff =
-        Math.abs(a.data[at]! - b.data[at]!) + Math.abs(a.data[at + 1]! - b.data[at + 1]!) + Math.abs(a.data[at + 2]! - b.data[at + 2]!);
-      const where = inside(box, x, y) ? 'inside' : 'outside';
-      sums[where] += diff / 3;
-      counts[where] += 1;
+      const diff = pixelDiff(a, b, (y * a.width + x) * 3);
+      if (list.some((box) => within(box, x, y, 0))) {
+        sums.inside += diff;
+        counts.inside += 1;
+      } else if (!list.some((box) => within(box, x, y, margin))) {
+        sums.outside += diff;
+        counts.outside += 1;
+      }
     }
   }
   return { inside: sums.inside / (counts.inside || 1), outside: sums.outside / (counts.outside || 1) };
@@ -53,9 +74,7 @@ export function changedBox(a: RgbFrame, b: RgbFrame, threshold = 40): Box | unde
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -1, -1];
   for (let y = 0; y < a.height; y += 1) {
     for (let x = 0; x < a.width; x += 1) {
-      const at = (y * a.width + x) * 3;
-      const diff =
-        (Math.abs(a.data[at]! - b.data[at]!) + Math.abs(a.data[at + 1]! - b.data[at + 1]!) + Math.abs(a.data[at + 2]! - b.data[at + 2]!)) / 3;
+      const diff = pixelDiff(a, b, (y * a.width + x) * 3);
       if (diff <= threshold) continue;
       [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
     }
