@@ -35,6 +35,8 @@ const emulator = await spawnEmulator([
   '--job-queue-ms', '400',
   '--job-run-ms', '1200',
   '--job-workers', '4',
+  // The browser tests check the protocol and rely on --job-run-ms timing: jobs copy their input, never encode.
+  '--media', 'copy',
 ]);
 
 /**

@@ -198,14 +198,15 @@ describe('media job life cycle over HTTP', function () {
       });
       id = (await submit(emulator, body)).JobId;
       await waitForJob(emulator, id, { states: ['Running'], timeoutMs: 5000 });
-      // The encoder runs once it names its temporary output in the data folder.
+      // The encoder runs (its command line names the data folder) and has created its temporary output.
       const deadline = Date.now() + 10_000;
-      while ((await processesRunning(dataDir)).length === 0) {
+      const encoding = async () =>
+        (await processesRunning(dataDir)).length === 1 &&
+        (await filesUnder(dataDir)).filter((file) => /\.(mp4|webm)$/.test(file)).length === 1;
+      while (!(await encoding())) {
         expect(Date.now()).to.be.lessThan(deadline);
         await sleep(20);
       }
-      const temps = (await filesUnder(dataDir)).filter((file) => /\.(mp4|webm)$/.test(file));
-      expect(temps).to.have.length(1);
     } finally {
       await emulator.close();
     }
