@@ -5,6 +5,7 @@ import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
 import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
 import { benchEmulatorIngest } from './emulator.js';
 import { benchJobRequests } from './jobs-requests.js';
+import { benchMedia } from './media.js';
 import { reportSizes } from './size.js';
 import { benchBrowserUpload } from './upload-browser.js';
 import { CredentialProvider } from '../src/core/signing/credential-provider.js';
@@ -120,3 +121,5 @@ console.log('\nemulator ingest (CRC-64 and MD5 included; client in another proce
 await benchEmulatorIngest();
 await benchBrowserUpload();
 await benchJobRequests();
+console.log('\nemulator media processing (real FFmpeg; the emulator CLI in a child process)');
+await benchMedia();
