@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Emulator } from '../../src/emulator/index.js';
@@ -14,7 +14,7 @@ import {
 } from '../../src/emulator/media/ffmpeg-tools.js';
 import { resolveOptions, type EmulatorOptions } from '../../src/emulator/options.js';
 import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
-import { SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
+import { NOT_MP4, SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
 import { REAL_FFMPEG, REAL_FFPROBE, tempFolder, writeFakeFfmpeg } from './media-fakes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -225,6 +225,57 @@ describe('media tools in a running emulator', function () {
       );
       const head = await send(emulator, { service: 'cos', method: 'HEAD', path: '/out/x.mp4', keys: permanentKeys(emulator) });
       expect(head.status).to.equal(404);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe('inputs a job refuses to encode', function () {
+  this.timeout(30_000);
+  let folder: string;
+
+  before(async () => {
+    folder = await tempFolder('inputs');
+  });
+  after(() => rm(folder, { recursive: true, force: true }));
+
+  it('should refuse a playlist naming local files, even when the probe accepts it', async () => {
+    // A probe that describes the sample whatever it is asked about: only the emulator's own check stands.
+    const lenient = join(folder, 'lenient-ffprobe');
+    const probe = `exec '${REAL_FFPROBE}' -v error -print_format json -show_format -show_streams '${SAMPLE}'\n`;
+    await writeFile(lenient, `#!/bin/sh\n${probe}`);
+    await chmod(lenient, 0o755);
+    const playlist = join(folder, 'playlist.m3u8');
+    const entry = `#EXTINF:4,\n${SAMPLE}\n`;
+    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n${entry}#EXT-X-ENDLIST\n`);
+    const emulator = await startTestEmulator({ media: { mode: 'ffmpeg', ffmpeg: REAL_FFMPEG, ffprobe: lenient } });
+    try {
+      await seedObject(emulator, 'input/list.mp4', playlist);
+      const { JobId } = await submit(emulator, transcodeBody('input/list.mp4', { output: 'out/list.${ext}' }));
+      const job = await waitForJob(emulator, JobId, { timeoutMs: 15_000 });
+      expect([job.State, job.Code, job.Message]).to.deep.equal([
+        'Failed',
+        'InvalidInput',
+        'The input object is a playlist or manifest, not a video file.',
+      ]);
+      const head = await send(emulator, { service: 'cos', method: 'HEAD', path: '/out/list.mp4', keys: permanentKeys(emulator) });
+      expect(head.status).to.equal(404);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('should fail a file that is no video with InvalidInput, naming no path of the data folder', async () => {
+    const emulator = await startTestEmulator({ media: { mode: 'ffmpeg' } });
+    try {
+      await seedObject(emulator, 'input/text.mp4', NOT_MP4);
+      const { JobId } = await submit(emulator, transcodeBody('input/text.mp4'));
+      const job = await waitForJob(emulator, JobId, { timeoutMs: 15_000 });
+      expect([job.State, job.Code]).to.deep.equal(['Failed', 'InvalidInput']);
+      expect(job.Message).to.match(/^The input object is not a video FFmpeg can read: /);
+      expect(job.Message).to.not.contain(emulator.dataDir);
+      expect(job.Message).to.not.match(/\/(?:tmp|var|home|root|Users)\//);
     } finally {
       await emulator.close();
     }

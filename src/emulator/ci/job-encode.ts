@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import type { EmulatorEnv } from '../env.js';
 import { writeWatermarkedCopy, type DigitalWatermarkMark } from '../media/digital-watermark.js';
 import { planEncode, type EncodePlan, type EncodeSource } from '../media/encode-plan.js';
@@ -49,13 +49,41 @@ const num = (text: string | undefined): number | undefined => {
   return Number.isFinite(value) && value > 0 ? value : undefined;
 };
 
+/**
+ * Text that starts playlists and manifests (HLS, FFmpeg concat, DASH, SMIL...): FFmpeg would open the files and URLs
+ * they name, so that an uploaded one could make the emulator read any file of the machine into an output.
+ */
+const REFERENCING_INPUT = /^(?:\uFEFF)?\s*(?:#EXTM3U|ffconcat|<\?xml|<MPD|<smil|\[playlist\])/i;
+
+/** Demuxers (ffprobe's `format_name` parts) that open other files or URLs. */
+const REFERENCING_FORMATS = new Set(['hls', 'applehttp', 'concat', 'dash', 'webm_dash_manifest', 'smil', 'tee']);
+
+/** Refuses an input that names other files or URLs (see {@link REFERENCING_INPUT}). */
+async function refuseReferencingInput(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
+    if (REFERENCING_INPUT.test(buffer.toString('utf8', 0, bytesRead))) {
+      throw new EncodeFailure('InvalidInput', 'The input object is a playlist or manifest, not a video file.');
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The source's picture as displayed (a 90° rotation swaps its sides), duration and audio, from its probe. */
-async function describeSource(tools: FfmpegTools, file: string): Promise<EncodeSource> {
+async function describeSource(tools: FfmpegTools, file: string, dataDir: string): Promise<EncodeSource> {
+  await refuseReferencingInput(file);
   let info: CiMediaInfo;
   try {
     info = await probeMediaInfo(tools, file, (await stat(file)).size);
   } catch (error) {
-    throw new EncodeFailure('InvalidInput', `The input object is not a video FFmpeg can read: ${(error as Error).message}`);
+    // ffprobe's message names the file: the client sees neither its path nor the data folder's.
+    const why = (error as Error).message.replaceAll(file, 'the input').replaceAll(dataDir, '<data>');
+    throw new EncodeFailure('InvalidInput', `The input object is not a video FFmpeg can read: ${why}`);
+  }
+  if (info.Format.FormatName.split(',').some((name) => REFERENCING_FORMATS.has(name))) {
+    throw new EncodeFailure('InvalidInput', 'The input object is a playlist or manifest, not a video file.');
   }
   const video = info.Stream.Video[0];
   const width = num(video?.Width);
@@ -122,7 +150,7 @@ export async function encodeTranscode(
   control: EncodeControl,
 ): Promise<EncodedOutput> {
   const { template } = job;
-  const described = await describeSource(tools, source);
+  const described = await describeSource(tools, source, env.dataDir);
   const watermarks = env.templates.resolveWatermarks(job.operation);
   const urls = watermarks.flatMap((w) => (w.Type === 'Image' && w.Image ? [w.Image.Url] : []));
   const fontQuery = fontQueryFor(watermarks);
@@ -148,7 +176,8 @@ export async function encodeTranscode(
     try {
       await runFfmpeg({
         tools,
-        args: plan.args,
+        // The input is opened as a local file only: no URL an input could name is fetched.
+        args: ['-protocol_whitelist', 'file', ...plan.args],
         durationSeconds: described.durationSeconds,
         timeoutMs: env.options.media.timeoutMs,
         signal: control.signal,

@@ -99,7 +99,7 @@ async function transcode(env: EmulatorEnv, job: Job, request: TranscodeRequest, 
   const output = operation.Output;
   const tools = env.media.mode === 'ffmpeg' ? env.media : undefined;
   let made: EncodedOutput;
-  let extension = job.outputExtension;
+  let extension: string;
   if (tools) {
     const template = env.templates.transcode(operation.TemplateId);
     if (!template) {
