@@ -13,7 +13,7 @@ import {
   type MediaTools,
 } from '../../src/emulator/media/ffmpeg-tools.js';
 import { resolveOptions, type EmulatorOptions } from '../../src/emulator/options.js';
-import { permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
+import { BUCKET, REGION, permanentKeys, seedObject, send, startTestEmulator } from '../helpers/emulator.js';
 import { NOT_MP4, SAMPLE, submit, transcodeBody, waitForJob } from './ci-support.js';
 import { REAL_FFMPEG, REAL_FFPROBE, tempFolder, writeFakeFfmpeg } from './media-fakes.js';
 
@@ -261,6 +261,29 @@ describe('inputs a job refuses to encode', function () {
       ]);
       const head = await send(emulator, { service: 'cos', method: 'HEAD', path: '/out/list.mp4', keys: permanentKeys(emulator) });
       expect(head.status).to.equal(404);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('should refuse an image watermark object that is no picture (a playlist naming local files)', async () => {
+    const playlist = join(folder, 'logo.png');
+    const entry = `#EXTINF:4,\n${SAMPLE}\n`;
+    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n${entry}#EXT-X-ENDLIST\n`);
+    const emulator = await startTestEmulator({ media: { mode: 'ffmpeg' } });
+    try {
+      await seedObject(emulator, 'input/sample.mp4', SAMPLE);
+      await seedObject(emulator, 'wm/logo.png', playlist);
+      const url = `https://${BUCKET}.cos.${REGION}.myqcloud.com/wm/logo.png`;
+      const Image = { Url: url, Mode: 'Original' as const, Transparency: 100 };
+      const Watermark = [{ Type: 'Image' as const, Pos: 'TopLeft' as const, LocMode: 'Absolute' as const, Image }];
+      const body = transcodeBody('input/sample.mp4', { output: 'out/wm.${ext}', operation: { Watermark } });
+      const job = await waitForJob(emulator, (await submit(emulator, body)).JobId, { timeoutMs: 15_000 });
+      expect([job.State, job.Code, job.Message]).to.deep.equal([
+        'Failed',
+        'InvalidInput',
+        `The watermark image ${url} is not a PNG, JPEG, GIF, BMP or WebP picture.`,
+      ]);
     } finally {
       await emulator.close();
     }

@@ -58,17 +58,35 @@ const REFERENCING_INPUT = /^(?:\uFEFF)?\s*(?:#EXTM3U|ffconcat|<\?xml|<MPD|<smil|
 /** Demuxers (ffprobe's `format_name` parts) that open other files or URLs. */
 const REFERENCING_FORMATS = new Set(['hls', 'applehttp', 'concat', 'dash', 'webm_dash_manifest', 'smil', 'tee']);
 
-/** Refuses an input that names other files or URLs (see {@link REFERENCING_INPUT}). */
-async function refuseReferencingInput(file: string): Promise<void> {
+/** The first bytes of a file. */
+async function headOf(file: string, length: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
-    if (REFERENCING_INPUT.test(buffer.toString('utf8', 0, bytesRead))) {
-      throw new EncodeFailure('InvalidInput', 'The input object is a playlist or manifest, not a video file.');
-    }
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** Refuses an input that names other files or URLs (see {@link REFERENCING_INPUT}). */
+async function refuseReferencingInput(file: string): Promise<void> {
+  if (REFERENCING_INPUT.test((await headOf(file, 256)).toString('utf8'))) {
+    throw new EncodeFailure('InvalidInput', 'The input object is a playlist or manifest, not a video file.');
+  }
+}
+
+/** Whether a file starts as a PNG, JPEG, GIF, BMP or WebP picture does (what FFmpeg then reads as one image). */
+async function isPicture(file: string): Promise<boolean> {
+  const bytes = await headOf(file, 12);
+  const ascii = (from: number, to: number) => bytes.toString('latin1', from, to);
+  return (
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
+    ascii(0, 4) === 'GIF8' ||
+    ascii(0, 2) === 'BM' ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP')
+  );
 }
 
 /** The source's picture as displayed (a 90° rotation swaps its sides), duration and audio, from its probe. */
@@ -103,13 +121,21 @@ async function describeSource(tools: FfmpegTools, file: string, dataDir: string)
   };
 }
 
-/** Local files of the image watermarks' objects (`Image.Url` → file); a URL whose object is missing is left out. */
+/**
+ * Local files of the image watermarks' objects (`Image.Url` → file); a URL whose object is missing is left out (the
+ * plan fails it, `ResourceNotFound`). An object that is not a PNG, JPEG, GIF, BMP or WebP picture fails the job
+ * (`InvalidInput`): FFmpeg would read anything, a playlist naming local files included.
+ */
 async function imageFiles(env: EmulatorEnv, bucket: string, urls: readonly string[]): Promise<Map<string, string>> {
   const images = new Map<string, string>();
   for (const url of urls) {
     const object = imageObjectOf(url, bucket);
     const stored = object && (await env.objects.head(object.bucket, object.key));
-    if (stored) images.set(url, stored.file);
+    if (!stored) continue;
+    if (!(await isPicture(stored.file))) {
+      throw new EncodeFailure('InvalidInput', `The watermark image ${url} is not a PNG, JPEG, GIF, BMP or WebP picture.`);
+    }
+    images.set(url, stored.file);
   }
   return images;
 }
@@ -136,7 +162,8 @@ function checkCapabilities(tools: FfmpegTools, plan: EncodePlan, template: Trans
  * the output's `MediaInfo`. Throws an {@link EncodeFailure} (the job's `Code` and `Message`) or, when `signal`
  * aborts, an {@link EncodeError} `Aborted`; either way no temporary file is left.
  *
- * Failure codes: `InvalidInput` (an input FFmpeg cannot read, or without video), `ResourceNotFound` (a watermark
+ * Failure codes: `InvalidInput` (an input FFmpeg cannot read, without video, or a playlist; a watermark image that
+ * is no picture), `ResourceNotFound` (a watermark
  * image object that does not exist), `FontNotFound` (a text watermark on a machine without fonts),
  * `EncoderUnavailable` (an encoder or filter the FFmpeg in use lacks), `JobTimeout` (longer than `media.timeoutMs`),
  * `EncodeFailed` (FFmpeg exited with an error: the message ends with its last lines).
