@@ -222,7 +222,15 @@ export async function encodeTranscode(
       await writeWatermarkedCopy(encoded, file, mark);
     }
     const { size } = await stat(file);
-    const mediaInfo = await probeMediaInfo(tools, file, size);
+    let mediaInfo: CiMediaInfo;
+    try {
+      mediaInfo = await probeMediaInfo(tools, file, size);
+    } catch (error) {
+      // Without ffprobe only MP4 outputs can be described (a WebM one then fails here).
+      const hint = tools.ffprobe === undefined ? ' No ffprobe was found: pass --ffprobe <path>.' : '';
+      const why = (error as Error).message.replaceAll(file, 'the output').replaceAll(env.dataDir, '<data>');
+      throw new EncodeFailure('InternalError', `The output's MediaInfo could not be read: ${why}.${hint}`);
+    }
     temps.splice(temps.indexOf(file), 1);
     return { file, size, mediaInfo, contentType: CONTENT_TYPES[template.container] ?? 'application/octet-stream' };
   } finally {
