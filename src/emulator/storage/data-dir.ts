@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, link, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -201,8 +201,22 @@ async function lockFile(path: string, file: string, refuse: (who: string) => Dat
     if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
       throw refuse(`another emulator (process ${pid})`);
     }
-    // A stale lock (its process is gone, or it is unreadable): take it over.
-    await rm(file, { force: true, recursive: false }).catch(() => undefined);
+    // A stale lock (its process is gone, or it is unreadable): move it aside, and take over only if what was moved
+    // is what was read. Two processes finding the same stale lock: the second would otherwise delete the fresh lock
+    // the first just took; instead it moves that one back and refuses.
+    const aside = join(path, `${DATA_LOCK}.stale.${process.pid}.${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(file, aside);
+    } catch {
+      continue; // gone already: another process moved it; try again
+    }
+    const moved = await readSmallFile(aside);
+    if (moved !== text) {
+      await link(aside, file).catch(() => undefined);
+      await rm(aside, { force: true });
+      throw refuse('another emulator starting at the same time');
+    }
+    await rm(aside, { force: true });
   }
   throw refuse('another emulator starting at the same time');
 }
