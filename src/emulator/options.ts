@@ -120,7 +120,10 @@ export const EmulatorOptionsSchema = z.object({
       workers: z._default(z.int().check(z.gte(1), z.lte(32)), 2),
       /** Milliseconds a job stays `Submitted` at least before a worker takes it. @default 500 */
       queueDelayMs: z._default(positiveMs(3_600_000), 500),
-      /** Milliseconds a job stays `Running`. @default 3000 */
+      /**
+       * Milliseconds a job stays `Running` when nothing is encoded (copy-through, extraction); an encoding job takes as
+       * long as FFmpeg does, its progress read from the encoder. @default 3000
+       */
       runMs: z._default(positiveMs(3_600_000), 3000),
       /** Progress updates while running. @default 5 */
       progressSteps: z._default(z.int().check(z.gte(1), z.lte(100)), 5),
@@ -144,7 +147,7 @@ export const EmulatorOptionsSchema = z.object({
       ffprobe: z.optional(z.string().check(z.minLength(1))),
       /** Threads one encode may use. @default 2 */
       threads: z._default(z.int().check(z.gte(1), z.lte(64)), 2),
-      /** Milliseconds one job's encode may take before it ends `Failed`. @default 600000 */
+      /** Milliseconds one job's encode may take: beyond, FFmpeg is killed and the job ends `Failed` `JobTimeout`. @default 600000 */
       timeoutMs: z._default(z.int().check(z.gte(1000), z.lte(86_400_000)), 600_000),
     }),
     {},
