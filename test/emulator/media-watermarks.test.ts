@@ -9,7 +9,7 @@ import type { Watermark, WatermarkPosition } from '../../src/core/protocol/water
 import type { Emulator } from '../../src/emulator/index.js';
 import { BUCKET, REGION, seedObject } from '../helpers/emulator.js';
 import { generateClip, generatePng } from '../helpers/media/clips.js';
-import { decodeFrame, frameDifference, type Box, type RgbFrame } from '../helpers/media/frames.js';
+import { changedBox, decodeFrame, frameDifference, type Box, type RgbFrame } from '../helpers/media/frames.js';
 import {
   download,
   outputKey,
@@ -53,9 +53,12 @@ describe('emulator media: visible watermarks drawn where the template puts them'
   let dir: string;
   let plain: RgbFrame;
 
-  /** Transcodes the clip with `watermarks` and decodes the frame at {@link AT}. */
-  async function frameWith(watermarks: Watermark[]): Promise<RgbFrame> {
-    const operation = watermarks.length > 0 ? { Watermark: watermarks } : {};
+  /** Transcodes the clip with `watermarks` (or watermark template ids) and decodes the frame at {@link AT}. */
+  async function frameWith(watermarks: Watermark[], templateIds: string[] = []): Promise<RgbFrame> {
+    const operation = {
+      ...(watermarks.length > 0 ? { Watermark: watermarks } : {}),
+      ...(templateIds.length > 0 ? { WatermarkTemplateId: templateIds } : {}),
+    };
     const id = await submitTranscode(emulator, 'in/clip.mp4', TEMPLATE, operation);
     const { file } = await download(emulator, outputKey(await succeeded(emulator, id)), dir);
     return decodeFrame(file, AT);
@@ -98,6 +101,22 @@ describe('emulator media: visible watermarks drawn where the template puts them'
     const diff = frameDifference(plain, await frameWith([image('BottomRight')]), box, MARGIN);
     expect(diff.inside, 'inside the picture').to.be.above(INSIDE_MIN * 2);
     expect(diff.outside, 'outside the picture').to.be.below(OUTSIDE_MAX);
+  });
+
+  it('should draw the built-in watermark templates by id: text top right, logo bottom left', async () => {
+    // emulator_text_top_right: "emulator", 24 px, 16 px from the top and right edges. emulator_image_bottom_left: a
+    // 160x90 badge (no emulator-logo.png in the bucket) at 10 % of the width (85x48), 2 % from the left and bottom.
+    const frame = await frameWith([], ['t1318c5f428d474afba1797f84091cbe22', 't1318c5f428d474afba1797f84091cbe23']);
+    const textArea = { x: W - 16 - 8 * 24, y: 16 - 4, width: 8 * 24, height: 24 + 8 };
+    const logo = { x: Math.round(0.02 * W), y: H - Math.round(0.02 * H) - 48, width: 85, height: 48 };
+    const text = changedBox(plain, frame, 60, textArea);
+    expect(text, 'the text at the top right').to.not.equal(undefined);
+    expect(text!.x + text!.width, 'its right edge').to.be.within(W - 16 - 8, W - 16);
+    expect(text!.y, 'its top').to.be.at.least(16);
+    expect(text!.y + text!.height, 'its bottom').to.be.at.most(16 + 24 + 2);
+    expect(text!.width, 'eight letters').to.be.above(60);
+    expect(frameDifference(plain, frame, logo).inside, 'the logo').to.be.above(INSIDE_MIN * 2);
+    expect(frameDifference(plain, frame, [textArea, logo], MARGIN).outside, 'elsewhere').to.be.below(OUTSIDE_MAX);
   });
 
   it('should put image watermarks at each of the nine positions (three jobs of three)', async () => {

@@ -69,11 +69,15 @@ export function frameDifference(
   return { inside: sums.inside / (counts.inside || 1), outside: sums.outside / (counts.outside || 1) };
 }
 
-/** The bounding box of the pixels that differ by more than `threshold` (mean of the channels); `undefined` if none. */
-export function changedBox(a: RgbFrame, b: RgbFrame, threshold = 40): Box | undefined {
+/**
+ * The bounding box of the pixels that differ by more than `threshold` (mean of the channels), looking only inside
+ * `region` when given; `undefined` if none.
+ */
+export function changedBox(a: RgbFrame, b: RgbFrame, threshold = 40, region?: Box): Box | undefined {
+  const area = region ?? { x: 0, y: 0, width: a.width, height: a.height };
   let [minX, minY, maxX, maxY] = [Infinity, Infinity, -1, -1];
-  for (let y = 0; y < a.height; y += 1) {
-    for (let x = 0; x < a.width; x += 1) {
+  for (let y = Math.max(0, area.y); y < Math.min(a.height, area.y + area.height); y += 1) {
+    for (let x = Math.max(0, area.x); x < Math.min(a.width, area.x + area.width); x += 1) {
       const diff = pixelDiff(a, b, (y * a.width + x) * 3);
       if (diff <= threshold) continue;
       [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
