@@ -1,6 +1,6 @@
 import { open, rm, stat } from 'node:fs/promises';
 import type { EmulatorEnv } from '../env.js';
-import { writeWatermarkedCopy, type DigitalWatermarkMark } from '../media/digital-watermark.js';
+import { embedDigitalWatermark, type DigitalWatermarkMark } from '../media/digital-watermark.js';
 import { planEncode, type EncodePlan, type EncodeSource } from '../media/encode-plan.js';
 import { EncodeError, runFfmpeg } from '../media/ffmpeg-run.js';
 import type { MediaTools } from '../media/ffmpeg-tools.js';
@@ -111,6 +111,8 @@ async function describeSource(tools: FfmpegTools, file: string, dataDir: string)
   }
   const turned = Math.abs(Number(video.Rotation) || 0) % 180 === 90;
   const fps = num(video.AvgFps) ?? num(video.Fps);
+  // The video stream's rate (else the file's): the TSC template never outputs more bits than it was given.
+  const bitrateKbps = num(video.Bitrate) ?? num(info.Format.Bitrate);
   return {
     file,
     width: turned ? height : width,
@@ -118,6 +120,7 @@ async function describeSource(tools: FfmpegTools, file: string, dataDir: string)
     durationSeconds: num(info.Format.Duration) ?? num(video.Duration) ?? 0,
     hasAudio: info.Stream.Audio.length > 0,
     ...(fps === undefined ? {} : { fps }),
+    ...(bitrateKbps === undefined ? {} : { bitrateKbps }),
   };
 }
 
@@ -215,12 +218,9 @@ export async function encodeTranscode(
       if (error instanceof EncodeError && error.code !== 'Aborted') throw new EncodeFailure(error.code, error.message);
       throw error;
     }
-    let file = encoded;
-    if (mark) {
-      file = `${env.objects.tempFile()}.${template.container}`;
-      temps.push(file);
-      await writeWatermarkedCopy(encoded, file, mark);
-    }
+    const file = encoded;
+    // The encoder's own temporary output carries the mark: written in place, no second copy of the video.
+    if (mark) await embedDigitalWatermark(file, template.container, mark);
     const { size } = await stat(file);
     let mediaInfo: CiMediaInfo;
     try {
