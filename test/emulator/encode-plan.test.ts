@@ -2,7 +2,7 @@
 // hostile text is drawn literally.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -325,12 +325,18 @@ describe('Emulator media: encode plan', () => {
     });
     after(() => rm(dir, { recursive: true, force: true }));
 
+    it('should fall back to DejaVu Sans from the optional dependency on a machine with no font', async () => {
+      const font = await chooseFontFile({ dirs: [join(dir, 'missing')] });
+      expect(font).to.match(/dejavu-fonts-ttf[\\/]ttf[\\/]DejaVuSans\.ttf$/);
+      expect((await stat(font!)).size).to.be.above(100_000);
+    });
+
     it('should take FontType when installed, a CJK font for Chinese fonts or text, else a sans-serif font', async () => {
       expect(await chooseFontFile({ fontType: 'custom.ttf', dirs: [dir] })).to.equal(join(dir, 'Custom.TTF'));
       expect(await chooseFontFile({ fontType: 'simfang.ttf', dirs: [dir] })).to.equal(join(dir, 'opentype/noto/NotoSansCJK-Regular.ttc'));
       expect(await chooseFontFile({ texts: ['水印'], dirs: [dir] })).to.equal(join(dir, 'opentype/noto/NotoSansCJK-Regular.ttc'));
       expect(await chooseFontFile({ fontType: 'arial.ttf', dirs: [dir] })).to.equal(join(dir, 'truetype/dejavu/DejaVuSans.ttf'));
-      expect(await chooseFontFile({ dirs: [join(dir, 'missing')] })).to.equal(undefined);
+      expect(await chooseFontFile({ dirs: [join(dir, 'missing')], packaged: null })).to.equal(undefined);
       expect(fontQueryFor([image(), text({}, { FontType: 'simhei.ttf', Text: 'a' })])).to.deep.equal({ fontType: 'simhei.ttf', texts: ['a'] });
       expect(fontQueryFor([image()])).to.equal(undefined);
     });

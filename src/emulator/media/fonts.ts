@@ -8,7 +8,9 @@
  *    YaHei, SimHei, SimSun;
  * 3. a common sans-serif font: DejaVu Sans, Liberation Sans, Arial, Helvetica, Noto Sans, FreeSans, Roboto,
  *    Segoe UI;
- * 4. any `.ttf` / `.otf` / `.ttc` found.
+ * 4. any `.ttf` / `.otf` / `.ttc` found;
+ * 5. DejaVu Sans from the optional dependency `dejavu-fonts-ttf`, so that a machine without fonts (a slim container)
+ *    still draws text.
  *
  * None at all: `undefined`, and a job with a text watermark fails with `FontNotFound`.
  *
@@ -20,6 +22,7 @@
  */
 
 import { readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Watermark } from '../../core/protocol/watermark.js';
@@ -99,6 +102,17 @@ export interface FontQuery {
   readonly texts?: readonly string[];
   /** Folders to search; {@link defaultFontDirs} by default. */
   readonly dirs?: readonly string[];
+  /** The font used when the folders have none; `null` for none. @default {@link packagedFont} */
+  readonly packaged?: string | null;
+}
+
+/** DejaVu Sans from the optional dependency `dejavu-fonts-ttf`, or `undefined` where it did not install. */
+export function packagedFont(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The font file for `query` (see the module notes), or `undefined` when the machine has no font at all. */
@@ -118,7 +132,7 @@ export async function chooseFontFile(query: FontQuery = {}): Promise<string | un
     const path = found.get(name);
     if (path !== undefined) return path;
   }
-  return found.values().next().value;
+  return found.values().next().value ?? (query.packaged === undefined ? packagedFont() : (query.packaged ?? undefined));
 }
 
 /** The font for a job's text watermarks: the first one's `FontType`, and all their texts. */
