@@ -84,7 +84,11 @@ server.on('request', (req, res) => {
 const admin = (method, body) =>
   fetch(new URL('faults', emulator.endpoints.admin), {
     method,
-    ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    headers: {
+      'x-emulator-admin-token': emulator.endpoints.adminToken,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
 
 const browser = await puppeteer.launch({
@@ -134,18 +138,26 @@ async function dragover(options, name) {
   await tab.close();
 }
 
-/** Uploading (a large file, slowed), paused, then cancelled. */
+/** The same large file in every tab (same name, size and time: the same resume record). */
+const selectLargeFile = () => {
+  const big = new File([new Uint8Array(24 * 1024 * 1024)], 'lecture-week-3 (full).mp4', { type: 'video/mp4', lastModified: 1e12 });
+  document.querySelector('cos-transcoder').selectFile(big);
+};
+
+/** Uploading (a large file, slowed), a second tab waiting for it, paused, then cancelled. */
 async function upload(options, prefix) {
   const key = unique('lecture.mp4');
   await admin('PUT', { rules: [{ keyPrefix: key, bandwidth: 1024 * 1024 }] });
   const tab = await open({ ...options, attributes: { 'file-key': key, ...options.attributes } });
-  await tab.evaluate(async () => {
-    const big = new File([new Uint8Array(24 * 1024 * 1024)], 'lecture-week-3 (full).mp4', { type: 'video/mp4' });
-    document.querySelector('cos-transcoder').selectFile(big);
-  });
+  await tab.evaluate(selectLargeFile);
   await tab.waitForFunction(() => (document.querySelector('cos-transcoder').snapshot?.upload?.progress.percent ?? 0) > 0.3, { timeout: 60000 });
   await new Promise((done) => setTimeout(done, 1200));
   await shoot(tab, `${prefix}uploading`);
+  const other = await open({ ...options, attributes: { 'file-key': key, ...options.attributes } });
+  await other.evaluate(selectLargeFile);
+  await other.waitForFunction(() => document.querySelector('cos-transcoder').snapshot?.upload?.waitingFor === 'other-upload', { timeout: 20000 });
+  await shoot(other, `${prefix}waiting-other-tab`);
+  await other.close();
   await tab.evaluate(() => document.querySelector('cos-transcoder').pause());
   await phase(tab, 'paused');
   await shoot(tab, `${prefix}paused`);
@@ -161,8 +173,8 @@ async function run(options, prefix) {
   const key = unique('lecture.mp4');
   const tab = await open({ ...options, attributes: { 'file-key': key, 'events-url': null, 'callback-url': null, ...options.attributes } });
   await tab.evaluate(async () => document.querySelector('cos-transcoder').selectFile(await window.sample()));
-  await tab.waitForFunction(() => document.querySelector('cos-transcoder').snapshot?.job?.status === 'Running', { timeout: 15000 });
-  await new Promise((done) => setTimeout(done, 1500));
+  // A real encode of the sample takes about a second: shot as soon as the element shows the job.
+  await phase(tab, 'processing');
   await shoot(tab, `${prefix}processing`);
   await phase(tab, 'done');
   await tab.waitForFunction(() => {
