@@ -12,6 +12,8 @@ import { JobFiles } from './job-files.js';
 import { isJobId, JobStore, queueIdFor, type Job } from './job-store.js';
 import { createJob, parseSubmission, readJobRequestBody } from './job-submission.js';
 import { encodeCursor, parseListQuery } from './list-query.js';
+import { createTemplateHandlers } from './template-handlers.js';
+import { TemplateStore } from './template-store.js';
 
 /** `Code` of a job that was running when the emulator stopped (it ends `Failed` at the next start). */
 export const INTERRUPTED_CODE = 'InternalError';
@@ -67,6 +69,9 @@ const response = (fields: Record<string, unknown>) => ({ Response: fields });
  *   ("The job provided can not be modified" for a known job);
  * - ids in `GET /jobs/<ids>` that do not look like job ids are reported in `NonExistJobIds` like unknown ones.
  *
+ * It also serves the template API (`template-handlers.ts`): templates created there are stored in the data folder
+ * ({@link TemplateStore}), usable by jobs at once, and listed with the others in the admin state's `templates`.
+ *
  * Its admin state shows the media tools (`media`: `{ mode: 'ffmpeg', ffmpeg, ffprobe, source, version, encoders,
  * filters }` with the counts of encoders and filters, or `{ mode: 'copy', reason }`).
  */
@@ -94,6 +99,9 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
     }
   });
   loaded.catch(() => undefined);
+  const templateStore = new TemplateStore(env.dataDir, env.templates);
+  const templatesLoaded = templateStore.load();
+  templatesLoaded.catch(() => undefined);
 
   const createMediaJobs: Handler = async (ctx) => {
     await loaded;
@@ -158,6 +166,7 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
       DescribeMediaJob: describeMediaJob,
       DescribeMediaJobs: describeMediaJobs,
       CancelMediaJob: cancelMediaJob,
+      ...createTemplateHandlers(env, templateStore, templatesLoaded),
     },
     async close() {
       await loaded.catch(() => undefined);
@@ -165,6 +174,8 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
       await queue.close();
       await callbacks.close();
       await files.flush();
+      await templatesLoaded.catch(() => undefined);
+      await templateStore.flush();
     },
     state() {
       const templates = env.templates.list();
@@ -175,8 +186,9 @@ export function createCiModule(env: EmulatorEnv): EmulatorModule {
         queue: queue.state(),
         queues: Object.fromEntries([...env.buckets.keys()].map((name) => [name, queueIdFor(name)])),
         templates: {
-          transcode: templates.transcode.map(({ id, name }) => ({ id, name })),
-          watermark: templates.watermark.map(({ id, name }) => ({ id, name })),
+          transcode: templates.transcode.map(({ id, name, bucket }) => ({ id, name, bucket })),
+          watermark: templates.watermark.map(({ id, name, bucket }) => ({ id, name, bucket })),
+          writeFailures: templateStore.failures,
         },
         callbacks: callbacks.state(),
         media: describeMediaTools(env.media),

@@ -181,7 +181,7 @@ export async function encodeTranscode(
 ): Promise<EncodedOutput> {
   const { template } = job;
   const described = await describeSource(tools, source, env.dataDir);
-  const watermarks = env.templates.resolveWatermarks(job.operation);
+  const watermarks = env.templates.resolveWatermarks(job.operation, job.bucket);
   const urls = watermarks.flatMap((w) => (w.Type === 'Image' && w.Image ? [w.Image.Url] : []));
   const fontQuery = fontQueryFor(watermarks);
   const encoded = `${env.objects.tempFile()}.${template.container}`;

@@ -101,9 +101,10 @@ async function transcode(env: EmulatorEnv, job: Job, request: TranscodeRequest, 
   let made: EncodedOutput;
   let extension: string;
   if (tools) {
-    const template = env.templates.transcode(operation.TemplateId);
+    const template = env.templates.transcode(operation.TemplateId, job.bucket);
     if (!template) {
-      return failed('InvalidInput', `The template ${operation.TemplateId} no longer exists (check --templates).`);
+      const message = `The template ${operation.TemplateId} no longer exists (deleted, or check --templates).`;
+      return failed('InvalidInput', message);
     }
     try {
       made = await encodeTranscode(env, tools, { bucket: job.bucket, template, operation }, source, mark, control);

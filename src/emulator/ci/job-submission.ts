@@ -120,7 +120,7 @@ export async function createJob(
   let outputExtension = 'mp4';
   if (request.Tag === 'Transcode') {
     const operation = request.Operation;
-    const template = env.templates.transcode(operation.TemplateId);
+    const template = env.templates.transcode(operation.TemplateId, bucket.name);
     if (!template) {
       const message = `Operation.TemplateId: the template ${operation.TemplateId} does not exist.`;
       throw serviceError('InvalidArgument', message);
@@ -128,7 +128,7 @@ export async function createJob(
     templateName = template.name;
     outputExtension = template.container;
     for (const id of operation.WatermarkTemplateId ?? []) {
-      if (!env.templates.watermark(id)) {
+      if (!env.templates.watermark(id, bucket.name)) {
         const message = `Operation.WatermarkTemplateId: the watermark template ${id} does not exist.`;
         throw serviceError('InvalidArgument', message);
       }

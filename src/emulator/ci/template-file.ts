@@ -50,7 +50,8 @@ const SAMPLE_RATES = {
   opus: [8000, 12000, 16000, 24000, 48000],
 } as const;
 
-const TranscodeFileSchema = z.object({
+/** One transcode template of the file (also what `POST /template` with `Tag=Transcode` is checked against). */
+export const TranscodeFileSchema = z.object({
   TemplateId: templateId,
   Name: templateName,
   Container: z.object({ Format: z.enum(['mp4', 'webm']) }),
@@ -92,21 +93,24 @@ const TranscodeFileSchema = z.object({
   }),
 );
 
-const WatermarkFileSchema = z.object({ TemplateId: templateId, Name: templateName, Watermark: WatermarkSchema });
+/** One watermark template of the file (also what `POST /template` with `Tag=Watermark` is checked against). */
+export const WatermarkFileSchema = z.object({ TemplateId: templateId, Name: templateName, Watermark: WatermarkSchema });
 
 const TemplateFileSchema = z.object({
   transcode: z.optional(z.array(TranscodeFileSchema)),
   watermark: z.optional(z.array(WatermarkFileSchema)),
 });
 
-type TranscodeEntry = z.output<typeof TranscodeFileSchema>;
+/** A checked transcode entry. */
+export type TranscodeEntry = z.output<typeof TranscodeFileSchema>;
 
 const DEFAULT_AUDIO: Record<'mp4' | 'webm', TemplateAudio> = {
   mp4: { codec: 'aac', samplerate: 44100, bitrate: 128 },
   webm: { codec: 'opus', samplerate: 48000, bitrate: 96 },
 };
 
-function toTranscodeTemplate(entry: TranscodeEntry): TranscodeTemplate {
+/** A checked transcode entry as the emulator's template (the container's default audio when `Audio` is absent). */
+export function toTranscodeTemplate(entry: TranscodeEntry): TranscodeTemplate {
   const { Video: video, Audio: audio } = entry;
   const container = entry.Container.Format;
   return {

@@ -84,6 +84,8 @@ export interface TranscodeTemplate {
   readonly audio: TemplateAudio;
   /** The service's TSC (Ultra-HD) family: high quality at a low bitrate (see the module notes). */
   readonly tsc?: boolean;
+  /** The bucket a template created with `POST /template` belongs to; absent for built-in and file templates. */
+  readonly bucket?: string;
 }
 
 /** A watermark template: a name and a visible watermark. */
@@ -91,7 +93,15 @@ export interface WatermarkTemplate {
   readonly id: string;
   readonly name: string;
   readonly watermark: Watermark;
+  /** The bucket a template created with `POST /template` belongs to; absent for built-in and file templates. */
+  readonly bucket?: string;
 }
+
+/** A template a job may use from `bucket`: built-in and file templates from any bucket, created ones from theirs. */
+const usableFrom = <T extends { readonly bucket?: string }>(template: T | undefined, bucket?: string): T | undefined =>
+  template && (bucket === undefined || template.bucket === undefined || template.bucket === bucket)
+    ? template
+    : undefined;
 
 /** The `Image.Url` of the built-in image watermark template: drawn from `emulator-logo.png` of the job's bucket. */
 export const BUILT_IN_LOGO_URL = 'http://localhost/emulator-logo.png';
@@ -200,14 +210,31 @@ export class TemplateRegistry {
     this.#watermark = new Map([...WATERMARK_TEMPLATES, ...(user.watermark ?? [])].map((t) => [t.id, t]));
   }
 
-  /** The transcode template with this id, or `undefined`. */
-  transcode(id: string): TranscodeTemplate | undefined {
-    return this.#transcode.get(id);
+  /** The transcode template with this id (usable from `bucket` when given), or `undefined`. */
+  transcode(id: string, bucket?: string): TranscodeTemplate | undefined {
+    return usableFrom(this.#transcode.get(id), bucket);
   }
 
-  /** The watermark template with this id, or `undefined`. */
-  watermark(id: string): WatermarkTemplate | undefined {
-    return this.#watermark.get(id);
+  /** The watermark template with this id (usable from `bucket` when given), or `undefined`. */
+  watermark(id: string, bucket?: string): WatermarkTemplate | undefined {
+    return usableFrom(this.#watermark.get(id), bucket);
+  }
+
+  /**
+   * Adds or replaces a template created with `POST /template` (or updated with `PUT /template/<id>`); jobs may use
+   * it at once. Built-in and file templates are never replaced (their ids are refused before).
+   */
+  add(
+    template: { kind: 'transcode'; template: TranscodeTemplate } | { kind: 'watermark'; template: WatermarkTemplate },
+  ): void {
+    if (template.kind === 'transcode') this.#transcode.set(template.template.id, template.template);
+    else this.#watermark.set(template.template.id, template.template);
+  }
+
+  /** Removes a created template (`DELETE /template/<id>`); jobs already submitted with it fail when they run. */
+  remove(id: string): void {
+    this.#transcode.delete(id);
+    this.#watermark.delete(id);
   }
 
   /** Every template, built-in ones first, for the admin state. */
@@ -222,12 +249,15 @@ export class TemplateRegistry {
    * places first, inline watermarks fill what is left, the rest are not drawn. Each one is drawn over the previous
    * ones. Unknown template ids are skipped here (submission already refused them).
    */
-  resolveWatermarks(operation: {
-    readonly WatermarkTemplateId?: readonly string[] | undefined;
-    readonly Watermark?: readonly Watermark[] | undefined;
-  }): Watermark[] {
+  resolveWatermarks(
+    operation: {
+      readonly WatermarkTemplateId?: readonly string[] | undefined;
+      readonly Watermark?: readonly Watermark[] | undefined;
+    },
+    bucket?: string,
+  ): Watermark[] {
     const fromTemplates = (operation.WatermarkTemplateId ?? []).flatMap((id) => {
-      const template = this.watermark(id);
+      const template = this.watermark(id, bucket);
       return template ? [template.watermark] : [];
     });
     return [...fromTemplates, ...(operation.Watermark ?? [])].slice(0, MAX_WATERMARKS);

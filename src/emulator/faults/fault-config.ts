@@ -16,6 +16,10 @@ export const OPERATIONS = [
   'DescribeMediaJob',
   'DescribeMediaJobs',
   'CancelMediaJob',
+  'CreateMediaTemplate',
+  'DescribeMediaTemplates',
+  'UpdateMediaTemplate',
+  'DeleteMediaTemplate',
   'GetFederationToken',
 ] as const;
 

@@ -18,6 +18,10 @@ export const ACTIONS: Readonly<Record<Operation, string>> = {
   DescribeMediaJob: 'name/ci:DescribeMediaJob',
   DescribeMediaJobs: 'name/ci:DescribeMediaJobs',
   CancelMediaJob: 'name/ci:CancelMediaJob',
+  CreateMediaTemplate: 'name/ci:CreateMediaTemplate',
+  DescribeMediaTemplates: 'name/ci:DescribeMediaTemplates',
+  UpdateMediaTemplate: 'name/ci:UpdateMediaTemplate',
+  DeleteMediaTemplate: 'name/ci:DeleteMediaTemplate',
   GetFederationToken: 'name/sts:GetFederationToken',
 };
 
@@ -49,6 +53,16 @@ function cosOperation(ctx: Request): Operation | undefined {
 
 function ciOperation(ctx: Request): Operation | undefined {
   const path = ctx.pathname.replace(/\/+$/, '');
+  if (path === '/template') {
+    if (ctx.method === 'POST') return 'CreateMediaTemplate';
+    if (ctx.method === 'GET') return 'DescribeMediaTemplates';
+    return undefined;
+  }
+  if (path.startsWith('/template/')) {
+    if (ctx.method === 'PUT') return 'UpdateMediaTemplate';
+    if (ctx.method === 'DELETE') return 'DeleteMediaTemplate';
+    return undefined;
+  }
   if (path === '/jobs') {
     if (ctx.method === 'POST') return 'CreateMediaJobs';
     if (ctx.method === 'GET') return 'DescribeMediaJobs';
@@ -76,7 +90,8 @@ export function identifyOperation(ctx: Request): Operation | undefined {
 
 /**
  * The CAM resource a request acts on. Bucket-level listings are checked against the listed `prefix`, so that a
- * policy limited to `input/*` may list the uploads under `input/` (emulator choice).
+ * policy limited to `input/*` may list the uploads under `input/` (emulator choice). CI requests name
+ * `bucket/<bucket>/job/<id or *>` or `bucket/<bucket>/template/<id or *>`.
  */
 export function resourceOf(
   ctx: Request,
@@ -85,8 +100,9 @@ export function resourceOf(
   operation: Operation,
 ): string {
   if (route.kind === 'ci') {
-    const id = ctx.pathname.startsWith('/jobs/') ? ctx.pathname.slice('/jobs/'.length) : '*';
-    return `qcs::ci:${route.region}:uid/${appId}:bucket/${route.bucket}/job/${id}`;
+    const [kind, prefix] = ctx.pathname.startsWith('/template') ? ['template', '/template/'] : ['job', '/jobs/'];
+    const id = ctx.pathname.startsWith(prefix) ? ctx.pathname.slice(prefix.length) : '*';
+    return `qcs::ci:${route.region}:uid/${appId}:bucket/${route.bucket}/${kind}/${id}`;
   }
   const key = operation === 'ListMultipartUploads' ? (ctx.query.get('prefix') ?? '') : ctx.pathname.slice(1);
   return `qcs::cos:${route.region}:uid/${appId}:${route.bucket}/${key}`;
