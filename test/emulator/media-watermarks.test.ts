@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Watermark, WatermarkPosition } from '../../src/core/protocol/watermark.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { BUCKET, REGION, seedObject } from '../helpers/emulator.js';
+import { BUCKET, REGION, permanentKeys, seedObject, send } from '../helpers/emulator.js';
 import { generateClip, generatePng } from '../helpers/media/clips.js';
 import { changedBox, decodeFrame, frameDifference, type Box, type RgbFrame } from '../helpers/media/frames.js';
 import {
@@ -92,6 +92,22 @@ describe('emulator media: visible watermarks drawn where the template puts them'
     // Three glyphs of a 32 px font from (10, 10): at most 0.8 em wide each, one em high.
     const box = { x: 10, y: 10, width: Math.ceil(3 * 0.8 * fontSize), height: fontSize };
     const diff = frameDifference(plain, await frameWith([text]), box, MARGIN);
+    expect(diff.inside, 'inside the text box').to.be.above(INSIDE_MIN);
+    expect(diff.outside, 'outside the text box').to.be.below(OUTSIDE_MAX);
+  });
+
+  it('should draw a text watermark template created with POST /template where it says', async () => {
+    const body =
+      '<Request><Tag>Watermark</Tag><Name>api_text</Name><Watermark><Type>Text</Type><Pos>TopLeft</Pos>' +
+      '<LocMode>Absolute</LocMode><Dx>10</Dx><Dy>10</Dy><Text><Text>EMU</Text><FontSize>32</FontSize>' +
+      '<FontColor>0xFF00FF</FontColor><Transparency>100</Transparency></Text></Watermark></Request>';
+    const keys = permanentKeys(emulator);
+    const created = await send(emulator, { service: 'ci', method: 'POST', path: '/template', body, keys });
+    expect(created.status, created.text).to.equal(200);
+    const id = /<TemplateId>(t1[0-9a-f]{32})<\/TemplateId>/.exec(created.text)?.[1];
+    expect(id, 'TemplateId').to.be.a('string');
+    const box = { x: 10, y: 10, width: Math.ceil(3 * 0.8 * 32), height: 32 };
+    const diff = frameDifference(plain, await frameWith([], [id!]), box, MARGIN);
     expect(diff.inside, 'inside the text box').to.be.above(INSIDE_MIN);
     expect(diff.outside, 'outside the text box').to.be.below(OUTSIDE_MAX);
   });

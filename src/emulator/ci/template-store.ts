@@ -57,7 +57,9 @@ export class TemplateStore {
         record?.['version'] === FORMAT_VERSION && typeof bucket === 'string' && times.every(Number.isSafeInteger)
           ? templateFromEntry(String(record['kind']), record['entry'], bucket)
           : undefined;
-      if (spec && spec.template.id === id && !this.#registry.transcode(id) && !this.#registry.watermark(id)) {
+      if (spec && spec.template.id === id) {
+        // A `--templates` file that now holds the same id wins; the created template is kept on disk, unused.
+        if (this.#registry.transcode(id) || this.#registry.watermark(id)) continue;
         found.push({ spec, bucket: bucket as string, createTime: times[0] as number, updateTime: times[1] as number });
       } else if (record?.['version'] === FORMAT_VERSION || value === undefined) {
         await rm(file, { recursive: true, force: true });
