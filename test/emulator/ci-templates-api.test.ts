@@ -210,3 +210,28 @@ describe('emulator CI template API', function () {
     expect(allowed.status, allowed.text).to.equal(200);
   });
 });
+
+describe('emulator CI template API limits', function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+
+  before(async () => {
+    emulator = await startTestEmulator();
+  });
+  after(async () => {
+    await emulator.close();
+  });
+
+  it('should refuse the 1001st template of a bucket and accept one again after a delete', async () => {
+    const ids: string[] = [];
+    for (let start = 0; start < 1000; start += 50) {
+      const batch = Array.from({ length: 50 }, (_, index) => create(emulator, WATERMARK_BODY(`n${start + index}`)));
+      ids.push(...(await Promise.all(batch)).map((template) => template['TemplateId'] as string));
+    }
+    const over = await templateRequest(emulator, 'POST', '/template', { body: WATERMARK_BODY('over') });
+    expect(errorCode(over)).to.equal('InvalidArgument');
+    expect(over.text).to.contain('limit of 1000 templates');
+    expect((await templateRequest(emulator, 'DELETE', `/template/${ids[0]!}`)).status).to.equal(200);
+    await create(emulator, WATERMARK_BODY('again'));
+  });
+});
