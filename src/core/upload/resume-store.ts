@@ -143,11 +143,11 @@ const DEFAULT_PREFIX = 'cos-transcoder:upload:';
  */
 export class LocalStorageResumeStore extends LocalStorageRecordStore<ResumeRecord> implements ResumeStore {
   /**
-   * `storage:<prefix>`: the same in every tab, so that the tabs sharing `localStorage` take turns (with
-   * `sessionStorage`, tabs that share nothing take turns too, which costs only waiting); see
-   * {@link ResumeStore.lockScope}.
+   * `storage:<prefix>` for a store in the page's `localStorage`: the same in every tab, so that the tabs sharing it
+   * take turns. A store over another `Storage` (`sessionStorage`, a test double) has none: only the uploads given
+   * this store object take turns. See {@link ResumeStore.lockScope}.
    */
-  readonly lockScope: string;
+  readonly lockScope?: string;
 
   /** @param options where and how many records to keep; see {@link LocalStorageResumeStoreOptions}. */
   constructor(options: LocalStorageResumeStoreOptions = {}) {
@@ -157,7 +157,16 @@ export class LocalStorageResumeStore extends LocalStorageRecordStore<ResumeRecor
       ...(options.storage ? { storage: options.storage } : {}),
       ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
     });
-    this.lockScope = `storage:${prefix}`;
+    if (options.storage === undefined || options.storage === pageLocalStorage()) this.lockScope = `storage:${prefix}`;
+  }
+}
+
+/** The page's `localStorage`, or `undefined` where reading it throws (a sandboxed frame) or there is none. */
+function pageLocalStorage(): Storage | undefined {
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage;
+  } catch {
+    return undefined;
   }
 }
 

@@ -19,6 +19,8 @@ import type { UploadResult } from './upload-types.js';
 /** Scopes of the stores that name none: one per store object. */
 const scopes = new WeakMap<ResumeStore, string>();
 let nextScope = 0;
+/** This realm's own part of a store's scope: Web Locks are shared by every page of the origin, store objects not. */
+const realm = Math.random().toString(36).slice(2, 10);
 
 /**
  * The lock of the resume record `recordId` in `storage`: named by the store's `lockScope` (the same in every tab
@@ -28,7 +30,7 @@ export function uploadLockName(storage: ResumeStore, recordId: string): string {
   let scope = storage.lockScope;
   if (scope === undefined) {
     scope = scopes.get(storage);
-    if (scope === undefined) scopes.set(storage, (scope = `store-${(nextScope += 1)}`));
+    if (scope === undefined) scopes.set(storage, (scope = `store-${realm}-${(nextScope += 1)}`));
   }
   return `upload:${scope}:${recordId}`;
 }
