@@ -24,10 +24,17 @@ describe('MultipartUpload against the emulator: two tabs uploading the same file
   let emulator: Emulator;
   useEmulator((started) => (emulator = started));
 
-  /** Two tabs sharing `localStorage` (one MapStorage), each with its own store object, client and transport. */
+  // Node has no localStorage: one MapStorage stands in for the page's, which only stores over it share across tabs.
+  let shared: MapStorage;
+  beforeEach(() => {
+    shared = new MapStorage();
+    Object.defineProperty(globalThis, 'localStorage', { value: shared, configurable: true });
+  });
+  afterEach(() => delete (globalThis as { localStorage?: Storage }).localStorage);
+
+  /** Two tabs sharing `localStorage`, each with its own store object, client and transport. */
   function twoTabs() {
     const prefix = uniquePrefix();
-    const shared = new MapStorage();
     const file = fileOf(SIZE);
     const tab = () => {
       const { transport, upload, snapshots } = emulatorUpload(emulator, {
@@ -35,7 +42,7 @@ describe('MultipartUpload against the emulator: two tabs uploading the same file
         // Each tab has its own copy of the File and of the store, as two tabs would.
         file: new File([file], file.name, { type: file.type, lastModified: file.lastModified }),
         concurrency: 2,
-        storage: new LocalStorageResumeStore({ storage: shared }),
+        storage: new LocalStorageResumeStore(),
       });
       return { transport, upload, snapshots };
     };
