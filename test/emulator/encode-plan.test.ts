@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { FFMPEG, requireMediaTools } from '../helpers/media/tools.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -346,11 +346,8 @@ describe('Emulator media: encode plan', () => {
     let ffmpeg: string | undefined;
     let dir: string;
     before(async function () {
-      try {
-        ffmpeg = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-      } catch {
-        this.skip();
-      }
+      requireMediaTools();
+      ffmpeg = FFMPEG;
       dir = await mkdtemp(join(tmpdir(), 'hostile-'));
     });
     after(() => dir && rm(dir, { recursive: true, force: true }));

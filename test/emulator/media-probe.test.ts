@@ -13,7 +13,7 @@ import {
 } from '../../src/emulator/media/digital-watermark.js';
 import { probeMediaInfo, type ProbeTools } from '../../src/emulator/media/media-probe.js';
 import { MediaProbeError } from '../../src/emulator/media/mp4-probe.js';
-import { FFMPEG, FFPROBE, hasMediaTools, run } from '../helpers/media/tools.js';
+import { FFMPEG, FFPROBE, requireMediaTools, run } from '../helpers/media/tools.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/media/sample-640x360.mp4', import.meta.url));
 const MP4_FORMAT = 'mov,mp4,m4a,3gp,3g2,mj2';
@@ -27,7 +27,7 @@ describe('emulator media: probeMediaInfo and the digital watermark on real files
   let webm: string;
 
   before(async function () {
-    if (!hasMediaTools()) this.skip();
+    requireMediaTools();
     this.timeout(30_000);
     dir = await mkdtemp(join(tmpdir(), 'media-probe-'));
     hevc = join(dir, 'h265.mp4');
