@@ -90,11 +90,16 @@ async function isPicture(file: string): Promise<boolean> {
 }
 
 /** The source's picture as displayed (a 90° rotation swaps its sides), duration and audio, from its probe. */
-async function describeSource(tools: FfmpegTools, file: string, dataDir: string): Promise<EncodeSource> {
+async function describeSource(
+  tools: FfmpegTools,
+  file: string,
+  dataDir: string,
+  signal: AbortSignal,
+): Promise<EncodeSource> {
   await refuseReferencingInput(file);
   let info: CiMediaInfo;
   try {
-    info = await probeMediaInfo(tools, file, (await stat(file)).size);
+    info = await probeMediaInfo(tools, file, (await stat(file)).size, signal);
   } catch (error) {
     // ffprobe's message names the file: the client sees neither its path nor the data folder's.
     const why = (error as Error).message.replaceAll(file, 'the input').replaceAll(dataDir, '<data>');
@@ -180,7 +185,7 @@ export async function encodeTranscode(
   control: EncodeControl,
 ): Promise<EncodedOutput> {
   const { template } = job;
-  const described = await describeSource(tools, source, env.dataDir);
+  const described = await describeSource(tools, source, env.dataDir, control.signal);
   const watermarks = env.templates.resolveWatermarks(job.operation, job.bucket);
   const urls = watermarks.flatMap((w) => (w.Type === 'Image' && w.Image ? [w.Image.Url] : []));
   const fontQuery = fontQueryFor(watermarks);
@@ -224,7 +229,7 @@ export async function encodeTranscode(
     const { size } = await stat(file);
     let mediaInfo: CiMediaInfo;
     try {
-      mediaInfo = await probeMediaInfo(tools, file, size);
+      mediaInfo = await probeMediaInfo(tools, file, size, control.signal);
     } catch (error) {
       // Without ffprobe only MP4 outputs can be described (a WebM one then fails here).
       const hint = tools.ffprobe === undefined ? ' No ffprobe was found: pass --ffprobe <path>.' : '';

@@ -69,15 +69,29 @@ export interface FfprobeResult {
   format?: FfprobeFormat;
 }
 
-/** Runs ffprobe on `file` and parses its JSON; `countPackets` adds `-count_packets` (reads the whole file). */
-export function runFfprobe(ffprobe: string, file: string, countPackets = false): Promise<FfprobeResult> {
+/**
+ * Runs ffprobe on `file` and parses its JSON; `countPackets` adds `-count_packets` (reads the whole file). When
+ * `signal` aborts (the emulator closing), ffprobe is killed at once and the promise rejects.
+ */
+export function runFfprobe(
+  ffprobe: string,
+  file: string,
+  countPackets = false,
+  signal?: AbortSignal,
+): Promise<FfprobeResult> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   if (countPackets) args.push('-count_packets');
-  const options = { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_MAX_OUTPUT, killSignal: 'SIGKILL' as const };
+  const options = { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_MAX_OUTPUT, killSignal: 'SIGKILL' as const, signal };
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new MediaProbeError('the probe was stopped: the emulator is closing'));
+      return;
+    }
     execFile(ffprobe, [...args, '--', file], options, (error, stdout, stderr) => {
       if (error) {
-        const why = (error as { killed?: boolean }).killed
+        const why = signal?.aborted
+          ? 'the probe was stopped: the emulator is closing'
+          : (error as { killed?: boolean }).killed
           ? `ffprobe did not answer within ${PROBE_TIMEOUT_MS} ms or printed too much`
           : `ffprobe could not read the file: ${String(stderr).trim().split('\n').at(-1) || error.message}`;
         reject(new MediaProbeError(why));
@@ -231,6 +245,7 @@ export function mediaInfoFromFfprobe(probe: FfprobeResult, size: number): CiMedi
  * @param tools - the located media tools (`mode: 'copy'` or no `ffprobe`: the MP4 parser).
  * @param file - path of the file.
  * @param size - its size in bytes.
+ * @param signal - kills ffprobe when it aborts (the emulator closing).
  * @returns the `MediaInfo` element's content.
  * @throws {@link MediaProbeError} when the file cannot be probed (not media, ffprobe timed out, or not an MP4 and
  *   there is no ffprobe).
@@ -240,11 +255,16 @@ export function mediaInfoFromFfprobe(probe: FfprobeResult, size: number): CiMedi
  * info.Stream.Video[0]?.CodecName; // "vp9"
  * ```
  */
-export async function probeMediaInfo(tools: ProbeTools, file: string, size: number): Promise<CiMediaInfo> {
+export async function probeMediaInfo(
+  tools: ProbeTools,
+  file: string,
+  size: number,
+  signal?: AbortSignal,
+): Promise<CiMediaInfo> {
   const ffprobe = tools.mode === 'ffmpeg' ? tools.ffprobe : undefined;
   if (ffprobe === undefined) return mediaInfoFromProbe(await probeMp4(file), size);
-  let probe = await runFfprobe(ffprobe, file);
+  let probe = await runFfprobe(ffprobe, file, false, signal);
   const uncounted = probe.streams?.some((stream) => stream.codec_type === 'video' && stream.nb_frames === undefined);
-  if (uncounted) probe = await runFfprobe(ffprobe, file, true).catch(() => probe);
+  if (uncounted) probe = await runFfprobe(ffprobe, file, true, signal).catch(() => probe);
   return mediaInfoFromFfprobe(probe, size);
 }
