@@ -1,7 +1,7 @@
 // probeMediaInfo stops with the job: when the emulator closes during a probe (a slow, hostile input), ffprobe is
 // killed at once rather than holding the close for its whole time limit.
 import { expect } from 'chai';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeMediaInfo, runFfprobe } from '../../src/emulator/media/media-probe.js';
 import { MediaProbeError } from '../../src/emulator/media/mp4-probe.js';
@@ -36,13 +36,13 @@ describe('emulator media: a probe stopped by its signal', function () {
     const started = Date.now();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const error = await probeMediaInfo({ mode: 'ffmpeg', ffprobe: slowProbe }, join(dir, 'input'), 1, controller.signal).then(
+    const tools = { mode: 'ffmpeg', ffprobe: slowProbe } as const;
+    const error = await probeMediaInfo(tools, join(dir, 'input'), 1, controller.signal).then(
       () => undefined,
       (reason: unknown) => reason,
     );
     expect(error).to.be.instanceOf(MediaProbeError);
     expect(Date.now() - started).to.be.below(5000);
-    const { readFile } = await import('node:fs/promises');
     const pid = Number(await readFile(pidFile, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(alive(pid), 'ffprobe still running').to.equal(false);
