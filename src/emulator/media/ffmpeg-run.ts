@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { MediaTools } from './ffmpeg-tools.js';
 
 /**
@@ -52,6 +52,14 @@ const STDERR_TAIL = 4096;
 /** Characters of stderr an error message carries (its last lines). */
 const MESSAGE_TAIL = 600;
 
+/** Encoders running in this process, killed if it exits without closing the emulator (no encoder outlives it). */
+const running = new Set<ChildProcess>();
+
+/** Kills the running encoders (synchronously, from the process's `exit` event). */
+function killRunning(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** Microseconds of output written, from a `-progress` line (`out_time_us`; `out_time_ms` is microseconds too). */
 function outTimeMicros(line: string): number | undefined {
   const match = /^out_time_(?:us|ms)=(\d+)\s*$/.exec(line);
@@ -60,10 +68,10 @@ function outTimeMicros(line: string): number | undefined {
 
 /**
  * Runs FFmpeg with {@link RUNNER_ARGS} and the plan's arguments; resolves when it exited with code 0, and only after
- * the process has exited (no process is ever left behind). Progress (`out_time_us` over `durationSeconds`, then 1
- * at `progress=end`) goes to `onProgress`. On timeout or abort, FFmpeg gets SIGTERM, then SIGKILL after
- * {@link KILL_GRACE_MS}; the promise rejects with an {@link EncodeError} once it has exited. The output file, whole
- * or partial, is the caller's to remove.
+ * the process has exited (no process is ever left behind; should Node exit meanwhile, FFmpeg is killed with it).
+ * Progress (`out_time_us` over `durationSeconds`, then 1 at `progress=end`) goes to `onProgress`. On timeout or
+ * abort, FFmpeg gets SIGTERM, then SIGKILL after {@link KILL_GRACE_MS}; the promise rejects with an
+ * {@link EncodeError} once it has exited. The output file, whole or partial, is the caller's to remove.
  */
 export function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
   const { tools, args, durationSeconds, timeoutMs, signal, onProgress } = options;
@@ -76,6 +84,8 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    if (running.size === 0) process.once('exit', killRunning);
+    running.add(child);
     let stopped: EncodeError | undefined;
     let stderr = '';
     let pending = '';
@@ -122,6 +132,8 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<void> {
       spawnError = error;
     });
     child.on('close', (code, killedBy) => {
+      running.delete(child);
+      if (running.size === 0) process.removeListener('exit', killRunning);
       clearTimeout(timer);
       clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);
