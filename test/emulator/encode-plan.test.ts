@@ -154,6 +154,14 @@ describe('Emulator media: encode plan', () => {
       });
     });
 
+    it('should fail InvalidInput when one given side and an extreme aspect ratio derive a side beyond 4096', () => {
+      const thin = { ...SOURCE, width: 16, height: 4096 };
+      expect(() => plan({ template: H264_360W, source: thin }))
+        .to.throw(EncodePlanError)
+        .with.property('code', 'InvalidInput');
+      expect(plan({ template: H264_360W, source: { ...SOURCE, width: 360, height: 4096 } }).height).to.equal(4096);
+    });
+
     it('should drop audio when the source has none', () => {
       const { args, encoders } = plan({ source: { ...SOURCE, hasAudio: false } });
       expect(args).to.include('-an');

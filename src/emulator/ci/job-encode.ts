@@ -170,8 +170,8 @@ function checkCapabilities(tools: FfmpegTools, plan: EncodePlan, template: Trans
  * the output's `MediaInfo`. Throws an {@link EncodeFailure} (the job's `Code` and `Message`) or, when `signal`
  * aborts, an {@link EncodeError} `Aborted`; either way no temporary file is left.
  *
- * Failure codes: `InvalidInput` (an input FFmpeg cannot read, without video, or a playlist; a watermark image that
- * is no picture), `ResourceNotFound` (a watermark
+ * Failure codes: `InvalidInput` (an input FFmpeg cannot read, without video, or a playlist; one whose aspect ratio
+ * makes a one-sided template's output longer than 4096 px on a side; a watermark image that is no picture), `ResourceNotFound` (a watermark
  * image object that does not exist), `FontNotFound` (a text watermark on a machine without fonts),
  * `EncoderUnavailable` (an encoder or filter the FFmpeg in use lacks), `JobTimeout` (longer than `media.timeoutMs`),
  * `EncodeFailed` (FFmpeg exited with an error: the message ends with its last lines).

@@ -18,9 +18,9 @@
 
 import type { Watermark } from '../../core/protocol/watermark.js';
 import type { TranscodeTemplate } from '../ci/templates.js';
-import { watermarkFilters, type WatermarkInput } from './watermark-filters.js';
+import { EncodePlanError, watermarkFilters, type WatermarkInput } from './watermark-filters.js';
 
-export { EncodePlanError } from './watermark-filters.js';
+export { EncodePlanError };
 
 /** The source video as probed by the caller. */
 export interface EncodeSource {
@@ -83,6 +83,9 @@ export function outputSize(
   return { width: even(source.width), height: even(source.height) };
 }
 
+/** Longest side a template may set (`Video.Width` / `Video.Height`), and so the longest one it may derive. */
+export const MAX_TEMPLATE_SIDE = 4096;
+
 /**
  * The kbps cap of the TSC family: about 0.07 bits per pixel and frame, at least 200 kbps, and never more than the
  * source's own bitrate when it is known (re-encoding must not make a file bigger for the same picture).
@@ -139,11 +142,21 @@ function audioArgs(template: TranscodeTemplate): string[] {
 /**
  * The FFmpeg arguments for `input`: one video stream scaled to {@link outputSize}, the watermarks drawn over it in
  * order, the template's codecs, the container's flags. Throws {@link EncodePlanError} when a text watermark has no
- * font or an image watermark has no image file.
+ * font, an image watermark has no image file, or the side a one-sided template derives from the input's aspect
+ * ratio is longer than {@link MAX_TEMPLATE_SIDE} (`InvalidInput`).
  */
 export function planEncode(input: EncodeInput): EncodePlan {
   const { template, source, threads } = input;
   const size = outputSize(template.video, source);
+  const given = [template.video.width, template.video.height].filter((side) => side !== undefined).length;
+  if (given === 1 && Math.max(size.width, size.height) > MAX_TEMPLATE_SIDE) {
+    // A tiny input of an extreme aspect ratio would otherwise ask FFmpeg for frames of hundreds of megapixels.
+    throw new EncodePlanError(
+      'InvalidInput',
+      `The input's aspect ratio (${source.width}x${source.height}) makes the template's output ${size.width}x` +
+        `${size.height}, beyond ${MAX_TEMPLATE_SIDE} pixels on a side.`,
+    );
+  }
   const fps = template.video.fps ?? source.fps ?? 25;
   const marks: WatermarkInput = {
     watermarks: input.watermarks,

@@ -53,7 +53,7 @@ export interface WatermarkFilters {
 export class EncodePlanError extends Error {
   override name = 'EncodePlanError';
   constructor(
-    readonly code: 'ResourceNotFound' | 'FontNotFound',
+    readonly code: 'ResourceNotFound' | 'FontNotFound' | 'InvalidInput',
     message: string,
   ) {
     super(message);
