@@ -113,6 +113,16 @@ const cases: Case[] = [
 ];
 
 console.log(`cos-transcoder bench — Node ${process.version}, ${process.platform}/${process.arch}`);
+if (process.argv.includes('--quick')) {
+  // The size budgets only (CI runs this): exit 1 when a bundle is over its budget.
+  console.log('\nbundle size (budgets)');
+  const over = await reportSizes();
+  if (over.length > 0) {
+    console.error(`\nOver budget: ${over.join('; ')}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 console.log('\nthroughput');
 for (const c of cases) await measure(c);
 console.log('\nbundle size');
