@@ -43,7 +43,9 @@ export function formatBytes(bytes: number, lang: string): string {
     value /= 1000;
     unit += 1;
   }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  // Whole bytes as "512 B" in every language: Intl's short byte unit is "512 byte" in English.
+  if (unit === 0) return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(value)} B`;
+  const digits = value >= 100 ? 0 : 1;
   return new Intl.NumberFormat(lang, {
     style: 'unit',
     unit: UNITS[unit],
