@@ -172,7 +172,8 @@ export function planEncode(input: EncodeInput): EncodePlan {
   const scale = `scale=${size.width}:${size.height}:flags=bicubic,setsar=1`;
   filters.add('setsar');
   const chain = [`[0:v]${scale}[v0]`, ...drawn.chains];
-  const args = ['-hide_banner', '-nostdin', '-y', '-i', source.file, ...drawn.inputArgs];
+  // The runner puts its own flags first (-hide_banner -nostdin -y -progress): the plan starts at the inputs.
+  const args = ['-i', source.file, ...drawn.inputArgs];
   args.push('-filter_complex', chain.join(';'), '-filter_complex_threads', String(threads));
   args.push('-map', `[${drawn.output ?? 'v0'}]`);
   const encoders: string[] = [VIDEO_ENCODERS[template.video.codec]];
