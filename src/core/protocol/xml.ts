@@ -1,4 +1,4 @@
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { TranscoderError, type Phase } from '../errors.js';
 
 /**
@@ -38,13 +38,6 @@ const parser = new XMLParser({
   // Numeric character references (`&#60;`) are XML and must decode; fast-xml-parser files them under HTML entities.
   htmlEntities: true,
   isArray: (_name, jpath) => ARRAY_PATHS.has(String(jpath)),
-});
-
-const builder = new XMLBuilder({
-  ignoreAttributes: true,
-  format: false,
-  suppressEmptyNode: false,
-  processEntities: true,
 });
 
 /** Drops the white space between elements that `trimValues: false` keeps as `#text`. */
@@ -101,10 +94,36 @@ export function parseXml(text: string, phase: Phase = 'request'): Record<string,
   return tree;
 }
 
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/** An XML 1.0 element name (letters, digits, `_`, `-`, `.`, `:`; not starting with a digit, `-` or `.`). */
+const NAME = /^[\p{L}_:][\p{L}\p{M}\p{N}_.:-]*$/u;
+
+function element(name: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return value.map((item) => element(name, item)).join('');
+  // A name that is not one (`a b`, `x><y`) would splice markup; names come from our code and parsed documents.
+  if (!NAME.test(name)) {
+    throw new TranscoderError('Cannot write XML: an element name is not an XML name', {
+      code: 'invalid-request',
+      phase: 'request',
+    });
+  }
+  if (value === null) return `<${name}/>`;
+  const body =
+    typeof value === 'object' && !(value instanceof Date)
+      ? buildXml(value as Record<string, unknown>)
+      : String(value).replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+  return `<${name}>${body}</${name}>`;
+}
+
 /**
- * Serialises plain objects to XML (no declaration, no formatting). Text is escaped (`<`, `>`, `&`, quotes), so a
- * value such as `</UserData><Tag>x</Tag>` stays text. Arrays become repeated elements.
+ * Serialises plain objects to XML (no declaration, no formatting). Text is escaped (`&`, `<`, `>`, both quotes), so
+ * a value such as `</UserData><Tag>x</Tag>` stays text. Arrays become repeated elements, `undefined` is left out,
+ * `null` is an empty element (`<Name/>`), and an empty string or object is `<Name></Name>`. A key that is not an XML
+ * name throws an `invalid-request` {@link TranscoderError}.
  */
 export function buildXml(value: Record<string, unknown>): string {
-  return builder.build(value) as string;
+  return Object.entries(value)
+    .map(([name, child]) => element(name, child))
+    .join('');
 }
