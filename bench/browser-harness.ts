@@ -16,7 +16,9 @@ import { createServer, type ViteDevServer } from 'vite';
 import { spawnEmulator } from '../demo/host/emulator-process.js';
 import { createHostMiddleware } from '../demo/host/host-middleware.js';
 import type { FaultConfig } from '../src/emulator/faults/fault-config.js';
+import type { EmulatorEndpoints } from '../src/emulator/index.js';
 import { measureUpload, within, type Measured } from './browser-sampling.js';
+import { countRequests, type RequestCounts } from './request-log.js';
 import type { RunOptions } from './upload-page.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -32,8 +34,14 @@ type Pick = (size: number) => Promise<void>;
 export interface BrowserBench {
   /** The browser's version and where the page and the emulator are, for the heading. */
   readonly description: string;
-  /** Picks a file of `options.size` bytes in the page and uploads it with `MultipartUpload`, measured. */
+  /** The browser's product and version (`Chrome/...`). */
+  readonly browserVersion: string;
+  /** The emulator's endpoints (its permanent key, to check what it stored). */
+  readonly endpoints: EmulatorEndpoints;
+  /** Picks a file of `options.size` bytes in the page and uploads it with `options.contender`, measured. */
   upload(options: RunOptions): Promise<Measured>;
+  /** {@link BrowserBench.upload}, counting the requests the browser sent meanwhile (CDP Network events). */
+  uploadCounted(options: RunOptions): Promise<{ run: Measured; counts: RequestCounts }>;
   /** Milliseconds the default CRC-64 hasher takes over a picked file of `size` bytes in `partSize` slices. */
   hash(size: number, partSize: number): Promise<number>;
   /** Replaces the emulator's faults (`PUT /_emulator/faults`); `{}` clears them. */
@@ -158,11 +166,22 @@ export async function withBrowserBench(executablePath: string, body: (bench: Bro
 
     const pick = filePicker(page, filesDir);
     const cos = emulator.endpoints.buckets[0]?.cos ?? '';
+    const browserVersion = await browser.version();
+    const upload = async (options: RunOptions) => {
+      await pick(options.size);
+      return measureUpload(page, session, options);
+    };
+    const port = `:${emulator.endpoints.port}`;
+    const isService = (host: string) => host.endsWith(`.localhost${port}`);
     await body({
-      description: `${await browser.version()}, page ${origin}, emulator ${cos}`,
-      upload: async (options) => {
+      description: `${browserVersion}, page ${origin}, emulator ${cos}`,
+      browserVersion,
+      endpoints: emulator.endpoints,
+      upload,
+      uploadCounted: async (options) => {
         await pick(options.size);
-        return measureUpload(page, session, options);
+        const { result, counts } = await countRequests(session, isService, () => measureUpload(page, session, options));
+        return { run: result, counts };
       },
       hash: async (size, partSize) => {
         await pick(size);

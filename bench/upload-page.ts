@@ -1,11 +1,19 @@
-// The page of the browser upload bench (bench/upload-browser.ts drives it): `MultipartUpload` with the default
-// worker-backed CRC-64 hasher and XhrTransport, against the emulator on other origins, with STS credentials from the
-// example host backend (/api/credentials), as a host page would use it.
+// The page of the browser upload bench (bench/upload-browser.ts and bench/side-by-side.ts drive it): our
+// `MultipartUpload` with its defaults (the worker-backed CRC-64 hasher, XhrTransport) or one of the other contenders
+// (bench/contenders-page.ts), against the emulator on other origins, with STS credentials from the example host
+// backend (/api/credentials), as a host page would use them. Every run builds its own client, so that each pays
+// for its own credentials and its signing callback calls can be counted.
 import { CredentialProvider, ServiceClient, XhrTransport } from '../src/core/index.js';
 import { createCrc64Hasher } from '../src/core/upload/crc64-hasher.js';
 import { MultipartUpload } from '../src/core/upload/multipart-upload.js';
+import { DEFAULT_PART_SIZE, planPartSize } from '../src/core/upload/part-plan.js';
 import { MemoryResumeStore } from '../src/core/upload/resume-store.js';
+import { DEFAULT_CONCURRENCY } from '../src/core/upload/upload-options.js';
 import { UploadStatus } from '../src/core/upload/upload-types.js';
+import { fetchCredentials, rawPut, sdkDefaults, sdkTuned, xhrCount, type ContenderRun, type HostConfig } from './contenders-page.js';
+
+/** Who uploads: our engine, cos-js-sdk-v5 (defaults, or tuned to our parts), or one raw XHR PUT. */
+export type Contender = 'ours' | 'cos-sdk' | 'cos-sdk-tuned' | 'xhr-put';
 
 /**
  * One upload the driver asks for. The bytes are the `File` the driver put in the page's `<input type="file">`, as a
@@ -15,11 +23,13 @@ import { UploadStatus } from '../src/core/upload/upload-types.js';
 export interface RunOptions {
   /** Bytes of the picked file (checked). */
   size: number;
-  /** Preferred part size in bytes; the engine's default when absent. */
+  /** @default 'ours' */
+  contender?: Contender;
+  /** Ours only: preferred part size in bytes; the engine's default when absent. */
   partSize?: number;
-  /** Parts in flight; the engine's default when absent. */
+  /** Ours only: parts in flight; the engine's default when absent. */
   concurrency?: number;
-  /** CRC-64 checks; the engine's default (on) when absent. */
+  /** Ours only: CRC-64 checks; the engine's default (on) when absent. */
   verify?: boolean;
   /** Where the object's key starts, so that an emulator fault can name these uploads alone. @default 'bench/' */
   keyPrefix?: string;
@@ -27,22 +37,23 @@ export interface RunOptions {
 
 /** What one upload measured and made. */
 export interface RunResult {
-  /** Milliseconds from `start()` to its result. */
+  contender: Contender;
+  /** Milliseconds from the uploader's start (client built, no credentials yet) to its result. */
   ms: number;
-  /** Milliseconds of that spent completing: from the last part's acknowledgement (CompleteMultipartUpload). */
+  /** Ours only: milliseconds of that spent completing, from the last part's acknowledgement; else 0. */
   completeMs: number;
+  /** Bytes the uploader says it sent (ours: its result; others: the file's size). The driver checks the object. */
   bytes: number;
-  multipart: boolean;
+  /** Ours only: whether it went multipart; others: `undefined`. */
+  multipart: boolean | undefined;
+  /** Whether the uploader checked the stored bytes (ours: CRC-64; the others never). */
   verified: boolean;
   etag: string;
   key: string;
-}
-
-interface HostConfig {
-  bucket: string;
-  region: string;
-  protocol: 'http' | 'https';
-  domains: { cos: string; ci: string };
+  /** Calls of the signing callback (`getAuthorization`) during the run. */
+  signingCalls: number;
+  /** XMLHttpRequests the page opened during the run (CORS preflights and the credentials' fetch not included). */
+  requests: number;
 }
 
 declare global {
@@ -54,19 +65,7 @@ declare global {
   }
 }
 
-let client: Promise<ServiceClient> | undefined;
-
-async function createClient(): Promise<ServiceClient> {
-  const config = (await (await fetch('/api/config')).json()) as HostConfig;
-  return new ServiceClient({
-    transport: new XhrTransport(),
-    authorizer: new CredentialProvider({ getAuthorization: () => fetch('/api/credentials').then((r) => r.json()) }),
-    bucket: config.bucket,
-    region: config.region,
-    protocol: config.protocol,
-    domains: config.domains,
-  });
-}
+let config: Promise<HostConfig> | undefined;
 
 /** The file the driver picked, taken out of the input so that the page keeps no reference to it after the run. */
 function takePickedFile(size: number): File {
@@ -81,29 +80,67 @@ function takePickedFile(size: number): File {
 const uniqueKey = (prefix: string, size: number): string =>
   `${prefix}${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${size}.bin`;
 
-window.runUpload = async ({ size, partSize, concurrency, verify, keyPrefix = 'bench/' }) => {
-  client ??= createClient();
-  const key = uniqueKey(keyPrefix, size);
-  // The file and the upload live only in this call, so that the next run's heap baseline does not hold them.
+/** Ours: `MultipartUpload` on a fresh `ServiceClient`, with the options given and defaults for the rest. */
+async function runOurs(run: ContenderRun, options: RunOptions): Promise<Omit<RunResult, 'contender' | 'ms' | 'key' | 'signingCalls' | 'requests'>> {
+  const { config: host } = run;
+  const client = new ServiceClient({
+    transport: new XhrTransport(),
+    authorizer: new CredentialProvider({
+      getAuthorization: () => {
+        run.onSign();
+        return fetchCredentials();
+      },
+    }),
+    bucket: host.bucket,
+    region: host.region,
+    protocol: host.protocol,
+    domains: host.domains,
+  });
   const upload = new MultipartUpload({
-    client: await client,
-    file: takePickedFile(size),
-    key,
+    client,
+    file: run.file,
+    key: run.key,
     storage: new MemoryResumeStore(),
-    ...(partSize === undefined ? {} : { partSize }),
-    ...(concurrency === undefined ? {} : { concurrency }),
-    ...(verify === undefined ? {} : { verify }),
+    ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.verify === undefined ? {} : { verify: options.verify }),
   });
   let completing: number | undefined;
   upload.subscribe(({ status }) => {
     if (status === UploadStatus.Completing) completing ??= performance.now();
   });
-  const started = performance.now();
   const result = await upload.start();
-  const ended = performance.now();
-  const completeMs = completing === undefined ? 0 : ended - completing;
-  const { size: bytes, multipart, verified, etag } = result;
-  return { ms: ended - started, completeMs, bytes, multipart, verified, etag, key };
+  const completeMs = completing === undefined ? 0 : performance.now() - completing;
+  return { completeMs, bytes: result.size, multipart: result.multipart, verified: result.verified, etag: result.etag };
+}
+
+window.runUpload = async (options) => {
+  const { size, contender = 'ours', keyPrefix = 'bench/' } = options;
+  config ??= fetch('/api/config').then((response) => response.json() as Promise<HostConfig>);
+  let signingCalls = 0;
+  // The file and the uploader live only in this call, so that the next run's heap baseline does not hold them.
+  const run: ContenderRun = {
+    config: await config,
+    file: takePickedFile(size),
+    key: uniqueKey(keyPrefix, size),
+    partSize: planPartSize(size, options.partSize ?? DEFAULT_PART_SIZE),
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    onSign: () => void (signingCalls += 1),
+  };
+  const requestsBefore = xhrCount();
+  const started = performance.now();
+  const outcome =
+    contender === 'ours'
+      ? await runOurs(run, options)
+      : {
+          completeMs: 0,
+          bytes: size,
+          multipart: undefined,
+          verified: false,
+          ...(await { 'cos-sdk': sdkDefaults, 'cos-sdk-tuned': sdkTuned, 'xhr-put': rawPut }[contender](run)),
+        };
+  const ms = performance.now() - started;
+  return { contender, ms, key: run.key, signingCalls, requests: xhrCount() - requestsBefore, ...outcome };
 };
 
 window.runHash = async ({ size, partSize }) => {

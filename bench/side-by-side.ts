@@ -1,0 +1,204 @@
+// The side-by-side browser bench: the same picked file, in the same headless Chromium, to the same emulator, signed
+// with the same STS credentials, uploaded by
+//   A ours (`MultipartUpload`, defaults: CRC-64 verification on),
+//   B cos-js-sdk-v5 `uploadFile` with its defaults,
+//   C cos-js-sdk-v5 `sliceUploadFile` with our part size and concurrency (it verifies nothing),
+//   D one raw XMLHttpRequest PUT (the path's limit).
+// Runs alternate A B C D A B C D ... so that a slow spell of the shared machine hits all alike; every object is then
+// checked from Node (HEAD: size; ours: the ETag's part count) and deleted. Then, for the large size, one counted run
+// each (signing callback calls in the page, requests and CORS preflights from CDP Network events), and the peak JS
+// heap while uploading 1 GiB, ours and cos-js-sdk-v5's. BENCH_QUICK=1 shrinks every size and the number of rounds.
+import { DEFAULT_PART_SIZE } from '../src/core/upload/part-plan.js';
+import { DEFAULT_CONCURRENCY } from '../src/core/upload/upload-options.js';
+import type { BrowserBench } from './browser-harness.js';
+import type { Measured } from './browser-sampling.js';
+import { deleteObject, headObject } from './object-check.js';
+import { median, printTable, verdict, type Table } from './report.js';
+import type { RequestCounts } from './request-log.js';
+import type { Contender, RunOptions } from './upload-page.js';
+
+const MiB = 1024 * 1024;
+
+/** The contenders in the order they run, with their letters and what they are. */
+const CONTENDERS: readonly { id: Contender; letter: string; name: string }[] = [
+  { id: 'ours', letter: 'A', name: 'ours, MultipartUpload defaults (CRC-64 on)' },
+  { id: 'cos-sdk', letter: 'B', name: 'cos-js-sdk-v5 uploadFile, defaults' },
+  { id: 'cos-sdk-tuned', letter: 'C', name: 'cos-js-sdk-v5 sliceUploadFile, our parts' },
+  { id: 'xhr-put', letter: 'D', name: 'one XHR PUT (the path limit)' },
+];
+const nameOf = (id: Contender) => CONTENDERS.find((c) => c.id === id)!;
+
+/** The issue's goals: ours at least this many times each other contender's median throughput. */
+const GOALS: readonly { than: Contender; ratio: number }[] = [
+  { than: 'cos-sdk', ratio: 1.5 },
+  { than: 'cos-sdk-tuned', ratio: 1.0 },
+  { than: 'xhr-put', ratio: 0.85 },
+];
+
+/** Sizes and rounds; BENCH_QUICK=1 makes them small. */
+export function sideBySidePlan() {
+  const quick = process.env['BENCH_QUICK'] === '1';
+  return {
+    quick,
+    sizes: quick ? [16 * MiB, 64 * MiB] : [16 * MiB, 256 * MiB],
+    rounds: quick ? 2 : 3,
+    heapSize: (quick ? 128 : 1024) * MiB,
+    heapContenders: ['ours', 'cos-sdk', 'cos-sdk-tuned'] as Contender[],
+  };
+}
+
+const label = (size: number) => (size >= 1024 * MiB ? `${size / 1024 / MiB} GiB` : `${size / MiB} MiB`);
+const mbps = (run: Measured) => run.bytes / 1e6 / (run.ms / 1000);
+const mib = (bytes: number) => (bytes / MiB).toFixed(1);
+
+/** Checks what the emulator stored for `run` against what was sent, then deletes it. Throws when it is wrong. */
+async function checkAndDelete(bench: BrowserBench, run: Measured, options: RunOptions): Promise<void> {
+  const stored = await headObject(bench.endpoints, run.key);
+  const problems: string[] = [];
+  if (stored.size !== options.size) problems.push(`stored ${stored.size} bytes, sent ${options.size}`);
+  if (run.contender === 'ours' && run.multipart) {
+    const parts = Math.ceil(options.size / DEFAULT_PART_SIZE);
+    if (!stored.etag.endsWith(`-${parts}"`)) problems.push(`ETag ${stored.etag}, expected ${parts} parts`);
+  }
+  if (run.contender === 'ours' && !run.verified) problems.push('not verified');
+  if (problems.length > 0) throw new Error(`${run.contender} upload of ${run.key} is wrong: ${problems.join('; ')}`);
+  await deleteObject(bench.endpoints, run.key);
+}
+
+/** Uploads once with `options`, checked; prints one progress line. */
+async function once(bench: BrowserBench, options: RunOptions & { contender: Contender }): Promise<Measured> {
+  const run = await bench.upload(options);
+  await checkAndDelete(bench, run, options);
+  const cpu = run.cpu === undefined ? '' : `, CPU ${((run.cpu * 1000) / (run.bytes / 1e6)).toFixed(1)} ms/MB`;
+  const { letter } = nameOf(options.contender);
+  console.log(`  ${letter} ${label(options.size)}: ${mbps(run).toFixed(0)} MB/s (${run.ms.toFixed(0)} ms${cpu}), checked`);
+  return run;
+}
+
+/** Throughput rows and goal rows for one size. */
+function throughputRows(size: number, runs: Map<Contender, Measured[]>): { rows: string[][]; goals: string[][] } {
+  const rates = (id: Contender) => (runs.get(id) ?? []).map(mbps);
+  const rows = CONTENDERS.map(({ id, letter, name }) => {
+    const measured = runs.get(id) ?? [];
+    const rate = rates(id);
+    const cpu = measured.map((run) => (run.cpu === undefined ? Number.NaN : (run.cpu * 1000) / (run.bytes / 1e6)));
+    return [
+      `${label(size)}`,
+      `${letter} ${name}`,
+      median(rate).toFixed(0),
+      `${Math.min(...rate).toFixed(0)}–${Math.max(...rate).toFixed(0)}`,
+      median(cpu).toFixed(1),
+      mib(Math.max(...measured.map((run) => run.peak.js))),
+      String(rate.length),
+    ];
+  });
+  const ours = median(rates('ours'));
+  const goals = GOALS.map(({ than, ratio }) => {
+    const actual = ours / median(rates(than));
+    const { letter } = nameOf(than);
+    return [label(size), `A / ${letter}`, actual.toFixed(2), `>= ${ratio.toFixed(2)}`, verdict(actual >= ratio)];
+  });
+  return { rows, goals };
+}
+
+/** Runs every contender `rounds` times per size, alternating, and returns the throughput and goal tables. */
+async function throughput(bench: BrowserBench, plan: ReturnType<typeof sideBySidePlan>): Promise<Table[]> {
+  const rows: string[][] = [];
+  const goals: string[][] = [];
+  for (const size of plan.sizes) {
+    console.log(`${label(size)}: ${plan.rounds} rounds of A B C D`);
+    const runs = new Map<Contender, Measured[]>();
+    for (let round = 0; round < plan.rounds; round += 1) {
+      for (const { id } of CONTENDERS) {
+        const run = await once(bench, { size, contender: id });
+        runs.set(id, [...(runs.get(id) ?? []), run]);
+      }
+    }
+    const table = throughputRows(size, runs);
+    rows.push(...table.rows);
+    goals.push(...table.goals);
+  }
+  const throughputTable: Table = {
+    title: 'Upload throughput, side by side (headless Chromium -> emulator over HTTP on loopback)',
+    head: ['size', 'contender', 'MB/s median', 'min–max', 'CPU ms/MB', 'peak JS heap MiB', 'runs'],
+    rows,
+    notes: [
+      'Time from the uploader\'s start (fresh client, credentials not yet fetched) to its result; MB/s = file bytes / that time.',
+      'CPU ms/MB: CPU time of the browser and the emulator (every process the bench started) per MB sent: on loopback the uploads are CPU-bound, so this is what they cost.',
+      `C is tuned to our part size (${DEFAULT_PART_SIZE / MiB} MiB) and concurrency (${DEFAULT_CONCURRENCY}); B uses cos-js-sdk-v5's defaults (1 MiB parts, 3 at once). Neither verifies the stored bytes (cos-js-sdk-v5 checks nothing unless UploadCheckContentMd5 is set); ours checks CRC-64.`,
+      'Every object was checked afterwards from Node (HEAD: its size; ours: its part count) and deleted.',
+    ],
+  };
+  const goalTable: Table = {
+    title: 'Upload throughput goals (ratios of medians)',
+    head: ['size', 'ratio', 'measured', 'goal', 'verdict'],
+    rows: goals,
+    notes: ['A: ours with defaults; B: cos-js-sdk-v5 defaults; C: cos-js-sdk-v5 tuned to our parts; D: one raw XHR PUT.'],
+  };
+  return [throughputTable, goalTable];
+}
+
+const kinds = (counts: RequestCounts) =>
+  Object.entries(counts.byKind)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+
+/** One counted upload per contender at the large size. */
+async function requestCounts(bench: BrowserBench, size: number): Promise<Table> {
+  console.log(`${label(size)}: one counted upload each`);
+  const rows: string[][] = [];
+  for (const { id, letter, name } of CONTENDERS) {
+    const options = { size, contender: id };
+    const { run, counts } = await bench.uploadCounted(options);
+    await checkAndDelete(bench, run, options);
+    const row = [`${letter} ${name}`, String(run.signingCalls), String(counts.service), String(counts.preflights)];
+    rows.push([...row, String(counts.credentials), String(counts.host), kinds(counts)]);
+    console.log(`  ${letter}: ${run.signingCalls} signing call(s), ${counts.service} requests + ${counts.preflights} preflights`);
+  }
+  return {
+    title: `Signing callback calls and HTTP requests, one ${label(size)} upload`,
+    head: ['contender', 'signing calls', 'requests', 'CORS preflights', 'credential fetches', 'other to page', 'requests by kind'],
+    rows,
+    notes: [
+      'Signing calls: calls of the contender\'s getAuthorization callback in the page (each fetches STS credentials from /api/credentials).',
+      'Requests and preflights: as Chromium\'s network stack saw them (CDP Network.requestWillBeSent; preflights are the OPTIONS requests), in a run of their own.',
+      'Chromium caches a preflight per URL, and every part has its own URL (partNumber), so a part costs a preflight too.',
+    ],
+  };
+}
+
+/** Peak JS heap while uploading `plan.heapSize`, per contender. */
+async function peakHeap(bench: BrowserBench, plan: ReturnType<typeof sideBySidePlan>): Promise<Table> {
+  const bound = DEFAULT_CONCURRENCY * DEFAULT_PART_SIZE + 32 * MiB;
+  const rows: string[][] = [];
+  console.log(`${label(plan.heapSize)}: peak heap`);
+  for (const id of plan.heapContenders) {
+    const run = await once(bench, { size: plan.heapSize, contender: id });
+    const { letter, name } = nameOf(id);
+    const goal = id === 'ours' ? `< ${mib(bound)} MiB: ${verdict(run.peak.js < bound)}` : 'reference';
+    const rise = run.peak.js - run.baseline.js;
+    rows.push([`${letter} ${name}`, mib(run.peak.js), mib(rise), mib(run.peak.all), mbps(run).toFixed(0), goal]);
+  }
+  return {
+    title: `Peak memory of the page while uploading ${label(plan.heapSize)}`,
+    head: ['contender', 'peak JS heap MiB', 'rise over baseline MiB', 'with buffers + workers MiB', 'MB/s', 'goal'],
+    rows,
+    notes: [
+      `Goal for ours: JS heap under concurrency x part size + 32 MiB = ${DEFAULT_CONCURRENCY} x ${DEFAULT_PART_SIZE / MiB} MiB + 32 MiB.`,
+      'Sampled every ~50 ms over CDP (Runtime.getHeapUsage: JSHeapUsedSize; "with buffers + workers" adds ArrayBuffer backing stores and every worker\'s heap), after a forced GC before each upload.',
+    ],
+  };
+}
+
+/** Runs the side-by-side cases on `bench` and returns their tables (already printed). */
+export async function benchSideBySide(bench: BrowserBench): Promise<Table[]> {
+  const plan = sideBySidePlan();
+  console.log(`\nside by side${plan.quick ? ' (BENCH_QUICK)' : ''}; warm-up: one 16 MiB upload each`);
+  for (const { id } of CONTENDERS) await once(bench, { size: 16 * MiB, contender: id });
+  const tables = await throughput(bench, plan);
+  tables.push(await requestCounts(bench, plan.sizes[plan.sizes.length - 1]!));
+  tables.push(await peakHeap(bench, plan));
+  for (const table of tables) printTable(table);
+  return tables;
+}
