@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { CompletedPart } from '../../core/protocol/cos-schemas.js';
 import { parseCompleteMultipartUpload } from '../../core/protocol/complete-multipart-upload.js';
 import { encodeKeyPath } from '../../core/signing/encode.js';
@@ -9,6 +6,7 @@ import { crc64Combine, formatCrc64 } from '../../core/upload/crc64.js';
 import type { EmulatorEnv, Handler } from '../env.js';
 import { serviceError } from '../errors.js';
 import { replyXml } from '../http/reply.js';
+import { segmentedStore } from '../storage/object-segments.js';
 import { namedUpload, noSuchUpload } from './named-upload.js';
 import type { MultipartStore, PartRecord, UploadRecord } from './multipart-store.js';
 import { bucketName } from './object-handlers.js';
@@ -22,8 +20,6 @@ export const MIN_PART_SIZE = 1024 * 1024;
  * form) [I].
  */
 const MAX_BODY = 2 * 1024 * 1024;
-/** Bytes per read while concatenating parts. */
-const COPY_CHUNK = 1024 * 1024;
 
 const NOT_WELL_FORMED =
   'The XML you provided was not well-formed or did not validate against our published schema.';
@@ -84,21 +80,9 @@ export function combinedCrc64(parts: readonly PartRecord[]): string {
   return formatCrc64(crc ?? 0n);
 }
 
-/** Writes the parts one after the other into `file` (created), streaming. */
-async function concatenate(parts: readonly PartRecord[], file: string): Promise<void> {
-  let offset = 0;
-  for (const [index, part] of parts.entries()) {
-    await pipeline(
-      createReadStream(part.file, { highWaterMark: COPY_CHUNK }),
-      createWriteStream(file, { flags: index === 0 ? 'wx' : 'r+', start: offset }),
-    );
-    offset += part.size;
-  }
-}
-
 /**
- * `POST /<key>?uploadId=X` with a `CompleteMultipartUpload` body: checks the parts, concatenates them into the
- * object (streaming), answers `CompleteMultipartUploadResult` with the multipart ETag and the whole object's
+ * `POST /<key>?uploadId=X` with a `CompleteMultipartUpload` body: checks the parts, makes them the object's bytes
+ * (linked, not copied: the cost is one link per part whatever their size, as COS answers at once), answers `CompleteMultipartUploadResult` with the multipart ETag and the whole object's
  * `x-cos-hash-crc64ecma`, then deletes the upload. Of two Completes racing, one wins and the other gets 404
  * `NoSuchUpload`. The XML is sent once the object is in place, without COS's leading white space.
  */
@@ -122,10 +106,8 @@ export function completeMultipartUpload(env: EmulatorEnv, store: MultipartStore,
     const etag = multipartEtag(parts);
     const crc64 = combinedCrc64(parts);
     const size = parts.reduce((total, part) => total + part.size, 0);
-    const file = env.objects.tempFile();
     try {
-      await concatenate(parts, file);
-      await env.objects.commit(upload.bucket, upload.key, file, {
+      await segmentedStore(env.objects).commitSegments(upload.bucket, upload.key, parts, {
         size,
         etag,
         crc64,
@@ -133,7 +115,6 @@ export function completeMultipartUpload(env: EmulatorEnv, store: MultipartStore,
         headers: { ...upload.headers },
       });
     } catch (error) {
-      await rm(file, { force: true });
       store.cancelCompletion(upload);
       throw error;
     }

@@ -1,7 +1,8 @@
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { EmulatorEnv, Handler, StoredObject } from '../env.js';
 import { EmulatorError, serviceError } from '../errors.js';
 import { reply } from '../http/reply.js';
+import { readSegments, segmentedStore } from '../storage/object-segments.js';
 import { header, objectKey, type RequestContext } from '../http/request-context.js';
 import { crcHeader, etagListMatches, objectHeaders, uploadMetadata, validateKey } from './object-headers.js';
 import { parseRange } from './range.js';
@@ -9,8 +10,6 @@ import { checkMd5, declaredMd5, ingestBody, requireContentLength } from './reque
 
 /** Bytes per read when streaming an object out. */
 const READ_CHUNK = 1024 * 1024;
-/** Tries at opening an object's file while a concurrent PUT or DELETE replaces it. */
-const OPEN_ATTEMPTS = 4;
 
 /** The bucket a COS handler serves (the pipeline has checked that it exists). */
 export function bucketName(ctx: Pick<RequestContext, 'bucket'>): string {
@@ -19,21 +18,6 @@ export function bucketName(ctx: Pick<RequestContext, 'bucket'>): string {
 }
 
 const noSuchKey = (): EmulatorError => serviceError('NoSuchKey', 'The specified key does not exist.');
-
-/** The object's file opened at the version `object` describes, or `undefined` when it changed or vanished since. */
-async function openVersion(object: StoredObject): Promise<FileHandle | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(object.file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const { size } = await handle.stat();
-  if (size === object.size) return handle;
-  await handle.close();
-  return undefined;
-}
 
 /**
  * `PUT /<key>`: validates the key, requires `Content-Length`, checks `Content-MD5`, streams the body to a temporary
@@ -80,22 +64,22 @@ function preconditionStatus(ctx: RequestContext, object: StoredObject): 304 | 41
 
 /**
  * `GET` / `HEAD /<key>`: 404 `NoSuchKey`; `If-Match` (412 `PreconditionFailed`) and `If-None-Match` (304); one
- * `Range` (206 with `Content-Range`, 416 `InvalidRange` when unsatisfiable, ignored when malformed). The body
- * streams from the file opened at the version whose metadata is sent, so a concurrent PUT never mixes two versions.
+ * `Range` (206 with `Content-Range`, 416 `InvalidRange` when unsatisfiable, ignored when malformed). The version
+ * whose metadata is sent is held until its bytes are sent, read across its segments (the parts of a multipart
+ * upload), so a concurrent PUT or DELETE never mixes two versions or cuts the body short.
  */
 function serveObject(env: EmulatorEnv, withBody: boolean): Handler {
   return async (ctx) => {
-    const bucket = bucketName(ctx);
-    const key = objectKey(ctx);
-    for (let attempt = 1; ; attempt += 1) {
-      const object = await env.objects.head(bucket, key);
-      if (!object) throw noSuchKey();
+    const lease = segmentedStore(env.objects).open(bucketName(ctx), objectKey(ctx));
+    if (!lease) throw noSuchKey();
+    try {
+      const { object } = lease;
       const precondition = preconditionStatus(ctx, object);
       if (precondition === 412) {
         throw serviceError('PreconditionFailed', 'At least one of the preconditions you specified did not hold.');
       }
       if (precondition === 304) {
-        return reply(ctx, 304, { ETag: object.etag, 'Last-Modified': new Date(object.lastModified).toUTCString() });
+        return await reply(ctx, 304, { ETag: object.etag, 'Last-Modified': new Date(object.lastModified).toUTCString() });
       }
       const range = parseRange(header(ctx, 'range'), object.size);
       if (range.kind === 'unsatisfiable') {
@@ -110,13 +94,16 @@ function serveObject(env: EmulatorEnv, withBody: boolean): Handler {
       headers['Content-Length'] = String(end - start + 1);
       if (!whole) headers['Content-Range'] = `bytes ${start}-${end}/${object.size}`;
       const status = whole ? 200 : 206;
-      if (!withBody) return reply(ctx, status, headers);
-      if (object.size === 0) return reply(ctx, status, headers, '');
-      const handle = await openVersion(object);
-      if (handle) {
-        return reply(ctx, status, headers, handle.createReadStream({ start, end, highWaterMark: READ_CHUNK }));
+      if (!withBody) return await reply(ctx, status, headers);
+      if (object.size === 0) return await reply(ctx, status, headers, '');
+      const body = readSegments(lease.segments, start, end, READ_CHUNK);
+      try {
+        return await reply(ctx, status, headers, body);
+      } finally {
+        body.destroy();
       }
-      if (attempt >= OPEN_ATTEMPTS) throw noSuchKey();
+    } finally {
+      lease.release();
     }
   };
 }
