@@ -50,6 +50,9 @@ export const ListedPartSchema = container({
 /** A parsed `<Part>` of `ListParts`. */
 export type ListedPart = z.output<typeof ListedPartSchema>;
 
+/** `IsTruncated`: absent means `false` (one page). */
+const isTruncated = z.pipe(z.optional(booleanLike), z.transform((value) => value ?? false));
+
 /** `GET /<Key>?uploadId=`: `Part` is always an array; `IsTruncated` absent means one page. */
 export const ListPartsResultSchema = container({
   Bucket: optionalText,
@@ -62,7 +65,7 @@ export const ListPartsResultSchema = container({
   PartNumberMarker: optionalNumeric,
   NextPartNumberMarker: optionalNumeric,
   MaxParts: optionalNumeric,
-  IsTruncated: z._default(booleanLike, false),
+  IsTruncated: isTruncated,
   Part: oneOrMany(ListedPartSchema),
 });
 /** A parsed `<ListPartsResult>`. */
@@ -89,7 +92,7 @@ export const ListMultipartUploadsResultSchema = container({
   NextKeyMarker: optionalText,
   NextUploadIdMarker: optionalText,
   MaxUploads: optionalNumeric,
-  IsTruncated: z._default(booleanLike, false),
+  IsTruncated: isTruncated,
   Prefix: optionalText,
   Delimiter: optionalText,
   Upload: oneOrMany(ListedUploadSchema),

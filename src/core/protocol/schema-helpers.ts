@@ -69,7 +69,7 @@ export const identifier = (pattern: RegExp, rule: string) =>
  */
 export const serviceTime = z.optional(
   z.pipe(
-    z.union([z.string(), z.null()], { error: 'must be a time' }),
+    z.nullable(z.string({ error: 'must be a time' })),
     z.transform((value) => {
       if (value === null) return null;
       const trimmed = value.trim();
