@@ -1,29 +1,35 @@
-// How many requests a JobTracker sends for a 60-second job (issue 5's targets: at most 15 polling only, at most 3
-// with callbacks relayed). Two real jobs run at once on an in-process emulator: one followed by polling alone, one
-// whose TaskFinish callback reaches the tracker through the demo host's relay over Server-Sent Events. Requests are
-// counted at the transport (`POST /jobs`, `GET /jobs/<id>`), with the trackers' default schedules.
-// BENCH_QUICK=1 scales the job down to 15 s.
+// What one upload plus a 60-second job costs a page in signing callback calls and requests (issue 14: 1 signing call
+// for the whole upload + job with STS credentials; issue 5: at most 15 job requests polling only, at most 3 with
+// callbacks relayed). Two pages run at once on an in-process emulator, each with its own ServiceClient whose
+// `getAuthorization` fetches STS credentials and is counted: each uploads a 24 MiB MP4 (`MultipartUpload` with its
+// defaults: 3 parts, CRC-64 on), submits a transcode job of it, and follows it with `JobTracker`'s defaults, one by
+// polling alone, one with its TaskFinish callback reaching the tracker through the demo host's relay over
+// Server-Sent Events. Requests are counted at the transport. BENCH_QUICK=1 scales the job down to 15 s.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { getFederationToken } from '../demo/host/sts-client.js';
+import { widgetPolicy } from '../demo/host/widget-policy.js';
 import { JobTracker } from '../src/core/jobs/job-tracker.js';
 import type { JobSnapshot } from '../src/core/jobs/job-types.js';
-import { parseServiceTime } from '../src/core/jobs/service-time.js';
 import { submitJob } from '../src/core/jobs/submit-job.js';
+import { CredentialProvider } from '../src/core/signing/credential-provider.js';
+import { ServiceClient } from '../src/core/transport/service-client.js';
+import { MultipartUpload } from '../src/core/upload/multipart-upload.js';
+import { MemoryResumeStore } from '../src/core/upload/resume-store.js';
 import type { Emulator } from '../src/emulator/index.js';
-import { seedObject, startTestEmulator } from '../test/helpers/emulator.js';
+import { BUCKET, REGION, startTestEmulator } from '../test/helpers/emulator.js';
 import { RelayServer } from '../test/helpers/relay-server.js';
-import {
-  RecordingTransport,
-  SseRelaySubscriber,
-  pageClient,
-  transcodeRequest,
-  type TranscodeExtras,
-} from '../test/node/jobs/emulator-jobs-setup.js';
+import { RecordingTransport, SseRelaySubscriber, transcodeRequest, type TranscodeExtras } from '../test/node/jobs/emulator-jobs-setup.js';
+import { verdict, type Table } from './report.js';
 
 const SAMPLE = fileURLToPath(new URL('../test/fixtures/media/sample-640x360.mp4', import.meta.url));
 const QUEUE_MS = 1000;
+const UPLOAD_BYTES = 24 * 1024 * 1024;
 
-/** What one followed job cost. */
+/** What one page's upload and job cost. */
 interface Run {
+  signingCalls: number;
+  uploadRequests: number;
   transport: RecordingTransport;
   tracker: JobTracker;
   final: JobSnapshot;
@@ -31,86 +37,115 @@ interface Run {
   wallMs: number;
 }
 
-/** Submits a transcode job of `input` and follows it with the tracker's defaults; bounded by `deadlineMs`. */
-async function followJob(
+/**
+ * The sample MP4 followed by a `free` box up to `size` bytes: a valid MP4 (readers skip `free`) large enough to be
+ * uploaded in parts.
+ */
+async function paddedMp4(size: number): Promise<File> {
+  const sample = await readFile(SAMPLE);
+  const free = new Uint8Array(size - sample.byteLength);
+  new DataView(free.buffer).setUint32(0, free.byteLength);
+  free.set(new TextEncoder().encode('free'), 4);
+  return new File([sample, free], 'upload.mp4', { type: 'video/mp4' });
+}
+
+/** A page's client: STS credentials from the emulator's STS (as the host backend's /api/credentials), counted. */
+function countingClient(emulator: Emulator, transport: RecordingTransport, onSign: () => void): ServiceClient {
+  const { endpoints } = emulator;
+  return new ServiceClient({
+    transport,
+    authorizer: new CredentialProvider({
+      getAuthorization: () => {
+        onSign();
+        return getFederationToken({
+          endpoint: endpoints.sts,
+          secretId: endpoints.secretId,
+          secretKey: endpoints.secretKey,
+          region: REGION,
+          policy: widgetPolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
+        });
+      },
+    }),
+    bucket: BUCKET,
+    region: REGION,
+    protocol: endpoints.protocol,
+    domains: endpoints.domains,
+  });
+}
+
+/** Uploads `file` to `key`, submits a transcode job of it and follows it with the tracker's defaults. */
+async function uploadAndFollow(
   emulator: Emulator,
-  input: string,
+  file: File,
+  key: string,
   extras: TranscodeExtras,
   relay: SseRelaySubscriber | undefined,
   deadlineMs: number,
 ): Promise<Run> {
+  let signingCalls = 0;
   const transport = new RecordingTransport();
-  const client = pageClient(emulator, { transport });
+  const client = countingClient(emulator, transport, () => void (signingCalls += 1));
+  await new MultipartUpload({ client, file, key, storage: new MemoryResumeStore() }).start();
+  const uploadRequests = transport.requests.length;
   const started = performance.now();
-  const submitted = await submitJob(client, transcodeRequest(input, extras), { records: false });
+  const submitted = await submitJob(client, transcodeRequest(key, extras), { records: false });
   const tracker = new JobTracker({ client, job: submitted, ...(relay ? { relay: relay.relay } : {}) });
   const timer = setTimeout(() => tracker.stop(), deadlineMs);
   try {
     const final = await tracker.start();
-    return { transport, tracker, final, wallMs: performance.now() - started };
+    return { signingCalls, uploadRequests, transport, tracker, final, wallMs: performance.now() - started };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** `N (1 submit + P polls[ + C callbacks])` for one run. */
-function describeRun({ transport, tracker, final }: Run): string {
-  const submits = transport.submissions().length;
-  const polls = transport.polls(final.jobId).length;
-  const other = transport.requests.length - submits - polls;
-  const { callbacks } = tracker.stats;
-  const parts = [`${submits} submit`, `${polls} poll${polls === 1 ? '' : 's'}`];
-  if (other > 0) parts.push(`${other} other`);
-  const relayed = callbacks > 0 ? `, ${callbacks} callback relayed` : '';
-  return `${transport.requests.length} (${parts.join(' + ')}${relayed})`;
+/** `N (1 submit + P polls)` for the job part of one run. */
+function describeJob({ transport, final, uploadRequests }: Run): { count: number; text: string } {
+  const count = transport.requests.length - uploadRequests;
+  const [submits, polls] = [transport.submissions().length, transport.polls(final.jobId).length];
+  const other = count - submits - polls;
+  const text = `${submits} submit + ${polls} poll${polls === 1 ? '' : 's'}${other > 0 ? ` + ${other} other` : ''}`;
+  return { count, text };
 }
 
-/** Seconds the service says the job took, from `CreationTime` to `EndTime`. */
-function serviceSeconds(final: JobSnapshot): string {
-  const created = parseServiceTime(final.detail?.CreationTime);
-  const ended = parseServiceTime(final.detail?.EndTime);
-  return created === undefined || ended === undefined ? '?' : ((ended - created) / 1000).toFixed(0);
-}
-
-/** Runs the two jobs side by side and prints the request counts. */
-export async function benchJobRequests(): Promise<void> {
+/** Runs the two pages side by side; returns their table (printed by the caller). */
+export async function benchJobRequests(): Promise<Table> {
   const quick = process.env['BENCH_QUICK'] === '1';
   const jobMs = quick ? 15_000 : 60_000;
   const label = `${jobMs / 1000} s job`;
-  console.log(
-    `\njob tracking requests (a ${label}: ${QUEUE_MS / 1000} s queued + ${(jobMs - QUEUE_MS) / 1000} s running on ` +
-      `the emulator; default poll schedule${quick ? '; BENCH_QUICK=1: scaled down from 60 s' : ''})`,
-  );
-  const emulator = await startTestEmulator({
-    jobs: { queueDelayMs: QUEUE_MS, runMs: jobMs - QUEUE_MS, progressSteps: 10 },
-  });
+  console.log(`\nupload + ${label}: signing calls and requests (runs ~${jobMs / 1000 + 2} s)`);
+  const emulator = await startTestEmulator({ jobs: { queueDelayMs: QUEUE_MS, runMs: jobMs - QUEUE_MS, progressSteps: 10 } });
   const server = await new RelayServer().start();
   const subscriber = new SseRelaySubscriber(server);
   try {
-    await seedObject(emulator, 'bench/jobs/polling.mp4', SAMPLE);
-    await seedObject(emulator, 'bench/jobs/callbacks.mp4', SAMPLE);
+    const file = await paddedMp4(UPLOAD_BYTES);
     const deadlineMs = jobMs + 60_000;
     const callback = { CallBack: server.url('/api/ci-callback'), CallBackFormat: 'JSON' as const };
     const [polling, relayed] = await Promise.all([
-      followJob(emulator, 'bench/jobs/polling.mp4', {}, undefined, deadlineMs),
-      followJob(emulator, 'bench/jobs/callbacks.mp4', { notification: callback }, subscriber, deadlineMs),
+      uploadAndFollow(emulator, file, 'bench/jobs/polling.mp4', {}, undefined, deadlineMs),
+      uploadAndFollow(emulator, file, 'bench/jobs/callbacks.mp4', { notification: callback }, subscriber, deadlineMs),
     ]);
-    const seconds = (run: Run) => (run.wallMs / 1000).toFixed(1);
-    console.log(
-      `job requests (${label})  polling only: ${describeRun(polling)}   with callbacks: ${describeRun(relayed)}`,
-    );
-    console.log(
-      `  end seen after: polling only ${seconds(polling)} s, with callbacks ${seconds(relayed)} s ` +
-        `(from POST /jobs; the service's CreationTime -> EndTime: ${serviceSeconds(polling.final)} s and ` +
-        `${serviceSeconds(relayed.final)} s)`,
-    );
-    console.log(
-      `  tracker stats: polling only ${JSON.stringify(polling.tracker.stats)}, ` +
-        `with callbacks ${JSON.stringify(relayed.tracker.stats)}; end source: ${polling.final.source} / ` +
-        `${relayed.final.source}`,
-    );
-    const met = polling.transport.requests.length <= 15 && relayed.transport.requests.length <= 3;
-    console.log(`  targets (at most 15 and at most 3 requests): ${met ? 'met' : 'NOT met'}`);
+    const row = (name: string, run: Run, most: number) => {
+      const job = describeJob(run);
+      const callbacks = run.tracker.stats.callbacks > 0 ? `; ${run.tracker.stats.callbacks} callback relayed` : '';
+      return [
+        name,
+        `${run.signingCalls}: ${verdict(run.signingCalls === 1)}`,
+        String(run.uploadRequests),
+        `${job.count} (${job.text}${callbacks}): ${verdict(job.count <= most)} (<= ${most})`,
+        `${run.final.status}, seen ${(run.wallMs / 1000).toFixed(1)} s after POST /jobs (${run.final.source})`,
+      ];
+    };
+    return {
+      title: `Signing calls and requests for one upload (${UPLOAD_BYTES / 2 ** 20} MiB, ours) plus a ${label}`,
+      head: ['tracking', 'signing calls (goal 1)', 'upload requests', 'job requests (goal)', 'end'],
+      rows: [row('polling only', polling, 15), row('callbacks relayed (SSE)', relayed, 3)],
+      notes: [
+        `One ServiceClient per page for the upload and the job; its getAuthorization (STS credentials) is what is counted.`,
+        `The job: ${QUEUE_MS / 1000} s queued + ${(jobMs - QUEUE_MS) / 1000} s running on the emulator (in process, Node); default poll schedule.${quick ? ' BENCH_QUICK=1: scaled down from 60 s.' : ''}`,
+        'Requests counted at the transport (a browser adds one CORS preflight per distinct URL).',
+      ],
+    };
   } finally {
     await subscriber.close();
     await server.close();

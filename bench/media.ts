@@ -18,6 +18,7 @@ import { describeJob, submit, transcodeBody } from '../test/emulator/ci-support.
 import { seedObject } from '../test/helpers/emulator.js';
 import { generateClip } from '../test/helpers/media/clips.js';
 import { hasMediaTools } from '../test/helpers/media/tools.js';
+import type { Table } from './report.js';
 
 const SAMPLE = fileURLToPath(new URL('../test/fixtures/media/sample-640x360.mp4', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/emulator/cli.ts', import.meta.url));
@@ -102,12 +103,14 @@ async function twoAtOnce(emulator: Emulator, pid: number, input: string, templat
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes: number): string => (bytes > 0 ? `${(bytes / MiB).toFixed(0)} MiB` : 'n/a');
 
-/** Runs the media cases and prints their tables. */
-export async function benchMedia(): Promise<void> {
+/** Runs the media cases and prints their tables; resolves with them as one results table (`undefined`: skipped). */
+export async function benchMedia(): Promise<Table | undefined> {
   if (!hasMediaTools()) {
     console.log('media: skipped (no ffmpeg / ffprobe: the optional dependencies did not install)');
-    return;
+    return undefined;
   }
+  const rows: string[][] = [];
+  const notes: string[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'bench-media-'));
   let child: ChildProcess | undefined;
   try {
@@ -116,12 +119,14 @@ export async function benchMedia(): Promise<void> {
     const clip = await generateClip(dir, 'clip-1080p.mp4', size);
     const took = seconds(performance.now() - clipStart);
     console.log(`generated ${CLIP_SECONDS} s 1080p30 clip (x264 ultrafast) in ${took}`);
+    notes.push(`Submit to Success, one job at a time (encode + probe + hashing + commit); the clip generated with x264 ultrafast in ${took}.`);
     let emulator: Emulator;
     ({ child, emulator } = await startCli());
     await seedObject(emulator, 'in/sample.mp4', SAMPLE);
     await seedObject(emulator, 'in/clip-1080p.mp4', clip);
     const idle = await status(child.pid!);
     console.log(`emulator CLI pid ${child.pid}, idle RSS ${mib(idle?.rss ?? 0)}`);
+    notes.push(`The emulator CLI in a child process (--media ffmpeg, 2 encode threads, 2 jobs at once), idle RSS ${mib(idle?.rss ?? 0)}.`);
     const heads = ['template'.padEnd(26), 'output'.padEnd(24), 'sample 4 s'.padStart(11)];
     console.log(`\n${heads.join(' ')} ${`1080p ${CLIP_SECONDS} s`.padStart(12)}`);
     for (const template of listTemplates().transcode) {
@@ -136,6 +141,7 @@ export async function benchMedia(): Promise<void> {
       }
       const columns = [template.name.padEnd(26), `${template.container} ${output}`.padEnd(24)];
       console.log(`${columns.join(' ')} ${times[0]!.padStart(11)} ${times[1]!.padStart(12)}`);
+      rows.push([template.name, `${template.container} ${output}`, times[0]!, times[1]!]);
     }
     const pair: [string, string] = ['t1460606b9752148c4ab182f55163ba7cd', 't1e5b0d1a5a2c94c0f9a7c3d2e1f0a9b8e'];
     const memory = await twoAtOnce(emulator, child.pid!, 'in/clip-1080p.mp4', pair);
@@ -143,6 +149,16 @@ export async function benchMedia(): Promise<void> {
     console.log(`\ntwo jobs at once (${pairNames}): ${seconds(memory.ms)}`);
     console.log(`  emulator RSS peak (sampled ${memory.samples}x) ${mib(memory.rssPeak)}, VmHWM ${mib(memory.hwm)}`);
     console.log(`  its encoder processes (ffmpeg), peak RSS together ${mib(memory.encodersPeak)}`);
+    notes.push(
+      `Two jobs at once (${pairNames}): ${seconds(memory.ms)}; emulator RSS peak ${mib(memory.rssPeak)} (VmHWM ` +
+        `${mib(memory.hwm)}); its ffmpeg processes together ${mib(memory.encodersPeak)} at peak.`,
+    );
+    return {
+      title: 'Emulator media processing (real FFmpeg)',
+      head: ['template', 'output (1080p input)', 'sample 4 s 640x360', `1080p30 ${CLIP_SECONDS} s`],
+      rows,
+      notes,
+    };
   } finally {
     if (child && child.exitCode === null) {
       const exited = new Promise((resolve) => child!.once('exit', resolve));

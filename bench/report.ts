@@ -70,7 +70,7 @@ export async function writeResults(
     `- date: ${run.started.toISOString()}`,
     `- machine: ${machine()}`,
     `- Node ${process.version}; browser ${run.browser ?? 'none (no Chromium found)'}`,
-    `- total time of the run: ${run.totalSeconds.toFixed(0)} s`,
+    `- total time of the run: ${run.totalSeconds.toFixed(0)} s (goal: under 600 s: ${verdict(run.totalSeconds < 600)})`,
   ];
   await writeFile(path, `${[header.join('\n'), ...tables.map(markdown)].join('\n\n')}\n`);
 }
