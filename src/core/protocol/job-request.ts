@@ -3,12 +3,10 @@ import {
   ExtractDigitalWatermarkJobInputSchema,
   TranscodeJobInputSchema,
   type ExtractDigitalWatermarkJobInput,
-  type JobNotification,
   type JobRequest,
   type TranscodeJobInput,
 } from './job-request-schemas.js';
 import { failValidation, validate, type ValidationFailure } from './validation.js';
-import { watermarkToWire } from './watermark.js';
 import { toWireNode } from './wire.js';
 import { buildXml, parseXml } from './xml.js';
 
@@ -17,18 +15,6 @@ const failure = (tag: string): ValidationFailure => ({
   phase: 'submit',
   subject: `${tag} job request`,
 });
-
-function notificationToWire(request: JobNotification): Record<string, unknown> {
-  const mq = request.CallBackMqConfig;
-  return {
-    QueueId: request.QueueId,
-    QueueType: request.QueueType,
-    CallBack: request.CallBack,
-    CallBackFormat: request.CallBackFormat,
-    CallBackType: request.CallBackType,
-    CallBackMqConfig: mq && { MqRegion: mq.MqRegion, MqMode: mq.MqMode, MqName: mq.MqName },
-  };
-}
 
 /**
  * Builds the `POST /jobs` body of a transcode job (`Tag=Transcode`), in the element order of the service's
@@ -53,30 +39,9 @@ function notificationToWire(request: JobNotification): Record<string, unknown> {
  */
 export function buildTranscodeJobRequest(input: TranscodeJobInput): string {
   const request = validate(TranscodeJobInputSchema, input, failure('Transcode'));
-  const operation = request.Operation;
-  const digital = operation.DigitalWatermark;
-  const removal = operation.RemoveWatermark;
-  const output = operation.Output;
-  const tree = toWireNode({
-    Tag: 'Transcode',
-    Input: { Object: request.Input.Object },
-    Operation: {
-      TemplateId: operation.TemplateId,
-      Watermark: operation.Watermark?.map(watermarkToWire),
-      WatermarkTemplateId: operation.WatermarkTemplateId,
-      RemoveWatermark: removal && { Dx: removal.Dx, Dy: removal.Dy, Width: removal.Width, Height: removal.Height },
-      DigitalWatermark: digital && {
-        Type: digital.Type,
-        Message: digital.Message,
-        Version: digital.Version,
-        IgnoreError: digital.IgnoreError,
-      },
-      Output: { Region: output.Region, Bucket: output.Bucket, Object: output.Object },
-      UserData: operation.UserData,
-      JobLevel: operation.JobLevel,
-    },
-    ...notificationToWire(request),
-  });
+  // The schema's shapes list the fields in the documented element order, and a parsed value keeps that order and
+  // nothing else (unknown fields are dropped): it can be written as it is.
+  const tree = toWireNode({ Tag: 'Transcode', ...request });
   return buildXml({ Request: tree });
 }
 
@@ -94,20 +59,7 @@ export function buildTranscodeJobRequest(input: TranscodeJobInput): string {
  */
 export function buildExtractDigitalWatermarkJobRequest(input: ExtractDigitalWatermarkJobInput): string {
   const request = validate(ExtractDigitalWatermarkJobInputSchema, input, failure('ExtractDigitalWatermark'));
-  const operation = request.Operation;
-  const tree = toWireNode({
-    Tag: 'ExtractDigitalWatermark',
-    Input: { Object: request.Input.Object },
-    Operation: {
-      ExtractDigitalWatermark: {
-        Type: operation.ExtractDigitalWatermark.Type,
-        Version: operation.ExtractDigitalWatermark.Version,
-      },
-      UserData: operation.UserData,
-      JobLevel: operation.JobLevel,
-    },
-    ...notificationToWire(request),
-  });
+  const tree = toWireNode({ Tag: 'ExtractDigitalWatermark', ...request });
   return buildXml({ Request: tree });
 }
 

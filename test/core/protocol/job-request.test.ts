@@ -85,6 +85,27 @@ describe('buildTranscodeJobRequest', () => {
     );
   });
 
+  it('should write the documented element order whatever the input order, without unknown fields', () => {
+    const input = {
+      Unknown: 'x',
+      Operation: {
+        JobLevel: 1,
+        UserData: 'u',
+        Output: { Object: 'o.mp4', Bucket: 'b-1250000000', Region: 'ap-guangzhou', Extra: 'y' },
+        Watermark: [{ Text: { Text: 'abc', FontSize: 20 }, LocMode: 'Absolute', Pos: 'TopLeft', Type: 'Text' }],
+        TemplateId: 't1460606b9752148c4ab182f55163ba7cd',
+      },
+      Input: { Object: 'a.mp4' },
+    } as unknown as TranscodeJobInput;
+    expect(buildTranscodeJobRequest(input)).to.equal(
+      '<Request><Tag>Transcode</Tag><Input><Object>a.mp4</Object></Input><Operation>' +
+        '<TemplateId>t1460606b9752148c4ab182f55163ba7cd</TemplateId><Watermark><Type>Text</Type><Pos>TopLeft</Pos>' +
+        '<LocMode>Absolute</LocMode><Text><FontSize>20</FontSize><Text>abc</Text></Text></Watermark>' +
+        '<Output><Region>ap-guangzhou</Region><Bucket>b-1250000000</Bucket><Object>o.mp4</Object></Output>' +
+        '<UserData>u</UserData><JobLevel>1</JobLevel></Operation></Request>',
+    );
+  });
+
   it('should write a removed watermark rectangle', () => {
     const input = seedTranscode();
     input.Operation.RemoveWatermark = { Dx: 150, Dy: 150, Width: 75, Height: 75 };
