@@ -20,6 +20,16 @@ export const requiredOr =
   (issue: { readonly input?: unknown }): string =>
     issue.input === undefined ? 'is required' : fallback;
 
+/** A finite number, as `z.number()` accepts it. */
+export const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * A value of one of a few primitive types (`test`), else the issue `error`: what `z.union` of `z.string()`,
+ * `z.number()`... checks, without bundling zod's union.
+ */
+export const primitive = <T>(test: (value: unknown) => boolean, error: ReturnType<typeof requiredOr>) =>
+  z.custom<T>((value) => test(value), { error });
+
 /**
  * A repeated element, always as an array: absent → `[]`, one value → `[value]`, blank entries (`<Subtitle/>`)
  * dropped. The XML parser already makes known paths arrays; JSON callbacks send a single child as an object.
@@ -49,7 +59,10 @@ export const container = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
  * form. Text is kept byte for byte (no trimming): `UserData` is echoed verbatim.
  */
 export const text = z.pipe(
-  z.union([z.string(), z.number(), z.boolean()], { error: requiredOr('must be text') }),
+  primitive<string | number | boolean>(
+    (value) => typeof value === 'string' || typeof value === 'boolean' || isFiniteNumber(value),
+    requiredOr('must be text'),
+  ),
   z.transform((value) => String(value)),
 );
 
@@ -90,7 +103,10 @@ export function toNumber(value: unknown): number | undefined {
 
 /** A number, given as a number or as a decimal string; anything else is an issue `must be a number`. */
 export const numeric = z.pipe(
-  z.union([z.number(), z.string()], { error: requiredOr('must be a number') }),
+  primitive<string | number>(
+    (value) => typeof value === 'string' || isFiniteNumber(value),
+    requiredOr('must be a number'),
+  ),
   z.transform((value, ctx) => {
     const parsed = toNumber(value);
     if (parsed === undefined) {
@@ -130,7 +146,10 @@ export const looseNumber = z.optional(z.pipe(z.unknown(), z.transform((value) =>
 
 /** A boolean given as `true`/`false`, or as the strings `"true"`/`"false"` (any case). */
 export const booleanLike = z.pipe(
-  z.union([z.boolean(), z.string()], { error: requiredOr('must be true or false') }),
+  primitive<string | boolean>(
+    (value) => typeof value === 'string' || typeof value === 'boolean',
+    requiredOr('must be true or false'),
+  ),
   z.transform((value, ctx) => {
     if (typeof value === 'boolean') return value;
     const lowered = value.trim().toLowerCase();

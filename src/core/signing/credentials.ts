@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { TranscoderError } from '../errors.js';
+import { isFiniteNumber } from '../protocol/schema-helpers.js';
 import { parseAuthorization } from './authorization.js';
 import type { AuthorizationRequest } from './types.js';
 
@@ -140,7 +141,7 @@ const isTenDigits = (n: number) => Number.isInteger(n) && n >= 1_000_000_000 && 
 /** 10-digit Unix seconds, as a number or a numeric string; parses to a number. */
 export const UnixSecondsSchema = z
   .pipe(
-    z.union([z.number(), z.string().check(z.regex(/^\d{10}$/))]),
+    z.custom<number | string>((value) => isFiniteNumber(value) || (typeof value === 'string' && /^\d{10}$/.test(value))),
     z.transform((value) => Number(value)),
   )
   .check(z.refine(isTenDigits));
@@ -163,7 +164,9 @@ export const StsCredentialsOutputSchema = z.object({
   expiredTime: UnixSecondsSchema,
 });
 
-const OptionalTokenSchema = z.optional(z.union([z.literal(''), TokenSchema]));
+const OptionalTokenSchema = z.optional(
+  z.custom<string>((value) => value === '' || (typeof value === 'string' && TOKEN.test(value))),
+);
 
 /** Validates the object form of {@link SignatureResult}; the `Authorization` value itself is checked after. */
 export const SignatureResultSchema = z.object({
