@@ -163,3 +163,28 @@ describe('toWire', () => {
     });
   });
 });
+
+describe('text, numeric and booleanLike types', () => {
+  it('should take strings, finite numbers and booleans as text', () => {
+    expect([parse(text, 'a').data, parse(text, 2).data, parse(text, false).data]).to.deep.equal(['a', '2', 'false']);
+  });
+
+  for (const value of [Number.NaN, Number.POSITIVE_INFINITY, null, {}, ['a']]) {
+    it(`should refuse ${typeof value === 'number' ? String(value) : JSON.stringify(value)} as text and as a number, naming the rule`, () => {
+      expect(issuesOf(text, value)).to.deep.equal(['must be text']);
+      expect(issuesOf(numeric, value)).to.deep.equal(['must be a number']);
+    });
+  }
+
+  it('should answer is required for a missing value', () => {
+    expect([issuesOf(text, undefined), issuesOf(numeric, undefined), issuesOf(booleanLike, undefined)]).to.deep.equal([
+      ['is required'],
+      ['is required'],
+      ['is required'],
+    ]);
+  });
+
+  it('should refuse a number as a boolean', () => {
+    expect(issuesOf(booleanLike, 1)).to.deep.equal(['must be true or false']);
+  });
+});
