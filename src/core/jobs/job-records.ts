@@ -46,7 +46,7 @@ export interface JobRecord {
  * URLs), times finite and non-negative; unknown fields are rejected, since this code never writes them.
  */
 export const JobRecordSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.custom<1>((value) => value === 1),
   fingerprint: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   bucket: z.string().check(z.maxLength(128), z.regex(BUCKET_PATTERN)),
   region: z.string().check(z.maxLength(64), z.regex(REGION_PATTERN)),

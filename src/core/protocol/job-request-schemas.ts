@@ -63,7 +63,10 @@ export const UserDataSchema = requiredString().check(
 );
 
 /** `Operation.JobLevel`: priority 0 (default), 1 or 2. */
-export const JobLevelSchema = z.pipe(numeric, z.literal([0, 1, 2], { error: 'must be 0, 1 or 2' }));
+export const JobLevelSchema = z.pipe(
+  numeric,
+  z.custom<0 | 1 | 2>((value) => value === 0 || value === 1 || value === 2, { error: 'must be 0, 1 or 2' }),
+);
 /** A job priority. */
 export type JobLevel = z.output<typeof JobLevelSchema>;
 
@@ -116,7 +119,7 @@ const requireMqConfig = z.superRefine((request: JobNotification, ctx) => {
  * watermark templates, up to three inline watermarks, a removed watermark and an invisible digital watermark.
  */
 export const TranscodeJobInputSchema = container({
-  Tag: z.optional(z.literal('Transcode', { error: 'must be Transcode' })),
+  Tag: z.optional(z.enum(['Transcode'], { error: 'must be Transcode' })),
   Input: JobInputSchema,
   Operation: container({
     TemplateId: TemplateIdSchema,
@@ -140,7 +143,7 @@ export type TranscodeJobInput = z.output<typeof TranscodeJobInputSchema>;
  * `Operation.ExtractDigitalWatermark.Message` of the finished job.
  */
 export const ExtractDigitalWatermarkJobInputSchema = container({
-  Tag: z.optional(z.literal('ExtractDigitalWatermark', { error: 'must be ExtractDigitalWatermark' })),
+  Tag: z.optional(z.enum(['ExtractDigitalWatermark'], { error: 'must be ExtractDigitalWatermark' })),
   Input: JobInputSchema,
   Operation: container({
     ExtractDigitalWatermark: ExtractDigitalWatermarkSchema,

@@ -171,9 +171,9 @@ export type RemoveWatermark = z.output<typeof RemoveWatermarkSchema>;
 
 /** `Operation.DigitalWatermark` of a request: an invisible text watermark (`Type` Text, `Version` V1). */
 export const DigitalWatermarkSchema = container({
-  Type: z.literal('Text', { error: requiredOr('must be Text') }),
+  Type: z.enum(['Text'], { error: requiredOr('must be Text') }),
   Message: watermarkText,
-  Version: z.literal('V1', { error: requiredOr('must be V1') }),
+  Version: z.enum(['V1'], { error: requiredOr('must be V1') }),
   /** Continue the job when embedding fails. */
   IgnoreError: z.optional(booleanLike),
 });
@@ -182,8 +182,8 @@ export type DigitalWatermark = z.output<typeof DigitalWatermarkSchema>;
 
 /** `Operation.ExtractDigitalWatermark` of a request: must match the `Type`/`Version` used to embed. */
 export const ExtractDigitalWatermarkSchema = container({
-  Type: z.literal('Text', { error: requiredOr('must be Text') }),
-  Version: z.literal('V1', { error: requiredOr('must be V1') }),
+  Type: z.enum(['Text'], { error: requiredOr('must be Text') }),
+  Version: z.enum(['V1'], { error: requiredOr('must be V1') }),
 });
 /** What kind of invisible watermark to extract. */
 export type ExtractDigitalWatermark = z.output<typeof ExtractDigitalWatermarkSchema>;
