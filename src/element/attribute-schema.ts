@@ -10,8 +10,11 @@ const ruled = ([pattern, error]: Rule) => z.regex(pattern, { error });
 /** A present attribute: not absent, not empty, and following `rule`. */
 const required = (rule: Rule) =>
   z.string({ error: 'is required' }).check(z.minLength(1, { error: 'is required' }), ruled(rule));
+/** An attribute that may be absent (`null`), or a string `test` accepts. */
+const absentOr = (test: (value: string) => boolean, error = 'must be text') =>
+  z.custom<string | null>((value) => value === null || (typeof value === 'string' && test(value)), { error });
 /** An attribute that may be absent, but follows `rule` when present. */
-const optional = (rule: Rule) => z.nullable(z.string().check(ruled(rule)));
+const optional = ([pattern, error]: Rule) => absentOr((value) => pattern.test(value), error);
 
 const bucket: Rule = [/^[a-z0-9][a-z0-9-]{0,48}-\d{1,20}$/, 'must be a bucket name with its APPID, like examplebucket-1250000000'];
 const region: Rule = [/^[a-z]{2,}(?:-[a-z0-9]+){1,3}$/, 'must be a region, like ap-guangzhou'];
@@ -41,10 +44,8 @@ export const AttributesSchema = z
     'callback-url': optional([/^https?:\/\/[\x21-\x7E]{1,1024}$/, 'must be an http(s) URL']),
     'callback-format': optional([/^(JSON|XML)$/, 'must be JSON or XML']),
     'job-tag': optional([/^(Transcode|ExtractDigitalWatermark)$/, 'must be Transcode or ExtractDigitalWatermark']),
-    accept: z.nullable(z.string()),
-    'max-file-size': z.nullable(
-      z.string().check(z.refine((v) => parseSize(v) !== undefined, { error: 'must be a size, like 500MB or 2GiB' })),
-    ),
+    accept: absentOr(() => true),
+    'max-file-size': absentOr((value) => parseSize(value) !== undefined, 'must be a size, like 500MB or 2GiB'),
     'cos-domain': optional(domain),
     'ci-domain': optional(domain),
     protocol: optional([/^https?$/, 'must be https or http']),

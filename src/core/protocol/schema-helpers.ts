@@ -82,7 +82,7 @@ export const identifier = (pattern: RegExp, rule: string) =>
  */
 export const serviceTime = z.optional(
   z.pipe(
-    z.nullable(z.string({ error: 'must be a time' })),
+    z.custom<string | null>((value) => value === null || typeof value === 'string', { error: 'must be a time' }),
     z.transform((value) => {
       if (value === null) return null;
       const trimmed = value.trim();
