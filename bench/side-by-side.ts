@@ -5,11 +5,11 @@
 //   C cos-js-sdk-v5 `sliceUploadFile` with our part size and concurrency (it verifies nothing),
 //   D one raw XMLHttpRequest PUT (the path's limit).
 // Runs alternate A B C D A B C D ... so that a slow spell of the shared machine hits all alike; every object is then
-// checked from Node (HEAD: size; ours: the ETag's part count) and deleted. Then, for the large size, one counted run
+// checked from Node (HEAD: its size and its ETag's part count) and deleted. Then, for the large size, one counted run
 // each (signing callback calls in the page, requests and CORS preflights from CDP Network events), and the peak JS
 // heap while uploading 1 GiB, ours and cos-js-sdk-v5's. BENCH_QUICK=1 shrinks every size and the number of rounds.
-import { DEFAULT_PART_SIZE } from '../src/core/upload/part-plan.js';
-import { DEFAULT_CONCURRENCY } from '../src/core/upload/upload-options.js';
+import { DEFAULT_PART_SIZE, planPartSize } from '../src/core/upload/part-plan.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MULTIPART_THRESHOLD } from '../src/core/upload/upload-options.js';
 import type { BrowserBench } from './browser-harness.js';
 import type { Measured } from './browser-sampling.js';
 import { deleteObject, headObject } from './object-check.js';
@@ -18,6 +18,8 @@ import type { RequestCounts } from './request-log.js';
 import type { Contender, RunOptions } from './upload-page.js';
 
 const MiB = 1024 * 1024;
+/** cos-js-sdk-v5's default part size (`ChunkSize`) and multipart threshold (`SliceSize`). */
+const SDK_CHUNK = MiB;
 
 /** The contenders in the order they run, with their letters and what they are. */
 const CONTENDERS: readonly { id: Contender; letter: string; name: string }[] = [
@@ -53,15 +55,32 @@ const label = (size: number) => (size >= 1024 * MiB ? `${size / 1024 / MiB} GiB`
 const mbps = (run: Measured) => run.bytes / 1e6 / (run.ms / 1000);
 const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 
-/** Checks what the emulator stored for `run` against what was sent, then deletes it. Throws when it is wrong. */
+/** Parts each contender should have sent for `size` bytes (`undefined`: one PUT). */
+function expectedParts(contender: Contender, size: number): number | undefined {
+  switch (contender) {
+    case 'ours':
+      return size >= DEFAULT_MULTIPART_THRESHOLD ? Math.ceil(size / planPartSize(size)) : undefined;
+    case 'cos-sdk':
+      // Its defaults: SliceSize and ChunkSize 1 MiB (larger only past 10,000 parts).
+      return size > SDK_CHUNK ? Math.ceil(size / SDK_CHUNK) : undefined;
+    case 'cos-sdk-tuned':
+      return Math.ceil(size / planPartSize(size));
+    case 'xhr-put':
+      return undefined;
+  }
+}
+
+/**
+ * Checks what the emulator stored for `run` against what was sent (its size; its ETag's part count, which shows the
+ * parts each contender really used), then deletes it. Throws when it is wrong.
+ */
 async function checkAndDelete(bench: BrowserBench, run: Measured, options: RunOptions): Promise<void> {
   const stored = await headObject(bench.endpoints, run.key);
   const problems: string[] = [];
   if (stored.size !== options.size) problems.push(`stored ${stored.size} bytes, sent ${options.size}`);
-  if (run.contender === 'ours' && run.multipart) {
-    const parts = Math.ceil(options.size / DEFAULT_PART_SIZE);
-    if (!stored.etag.endsWith(`-${parts}"`)) problems.push(`ETag ${stored.etag}, expected ${parts} parts`);
-  }
+  const parts = expectedParts(run.contender, options.size);
+  const etag = parts === undefined ? /^"[0-9a-f]{32}"$/ : new RegExp(`^"[0-9a-f]{32}-${parts}"$`);
+  if (!etag.test(stored.etag)) problems.push(`ETag ${stored.etag} does not match ${String(etag)}`);
   if (run.contender === 'ours' && !run.verified) problems.push('not verified');
   if (problems.length > 0) throw new Error(`${run.contender} upload of ${run.key} is wrong: ${problems.join('; ')}`);
   await deleteObject(bench.endpoints, run.key);
@@ -131,7 +150,7 @@ async function throughput(bench: BrowserBench, plan: ReturnType<typeof sideBySid
       'Time from the uploader\'s start (fresh client, credentials not yet fetched) to its result; MB/s = file bytes / that time.',
       'CPU ms/MB: CPU time of the browser and the emulator (every process the bench started) per MB sent: on loopback the uploads are CPU-bound, so this is what they cost.',
       `C is tuned to our part size (${DEFAULT_PART_SIZE / MiB} MiB) and concurrency (${DEFAULT_CONCURRENCY}); B uses cos-js-sdk-v5's defaults (1 MiB parts, 3 at once). Neither verifies the stored bytes (cos-js-sdk-v5 checks nothing unless UploadCheckContentMd5 is set); ours checks CRC-64.`,
-      'Every object was checked afterwards from Node (HEAD: its size; ours: its part count) and deleted.',
+      'Every object was checked afterwards from Node (HEAD: its size, and its ETag\'s part count: the parts each contender really sent) and deleted.',
     ],
   };
   const goalTable: Table = {
