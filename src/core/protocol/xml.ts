@@ -94,7 +94,13 @@ export function parseXml(text: string, phase: Phase = 'request'): Record<string,
   return tree;
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 /** An XML 1.0 element name (letters, digits, `_`, `-`, `.`, `:`; not starting with a digit, `-` or `.`). */
 const NAME = /^[\p{L}_:][\p{L}\p{M}\p{N}_.:-]*$/u;
 

@@ -141,7 +141,9 @@ const isTenDigits = (n: number) => Number.isInteger(n) && n >= 1_000_000_000 && 
 /** 10-digit Unix seconds, as a number or a numeric string; parses to a number. */
 export const UnixSecondsSchema = z
   .pipe(
-    z.custom<number | string>((value) => isFiniteNumber(value) || (typeof value === 'string' && /^\d{10}$/.test(value))),
+    z.custom<number | string>(
+      (value) => isFiniteNumber(value) || (typeof value === 'string' && /^\d{10}$/.test(value)),
+    ),
     z.transform((value) => Number(value)),
   )
   .check(z.refine(isTenDigits));
