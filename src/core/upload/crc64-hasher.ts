@@ -1,15 +1,17 @@
-import { TranscoderError } from '../errors.js';
-import { abortError } from '../transport/delay.js';
-import { Crc64, parseCrc64 } from './crc64.js';
-import { crc64WorkerUrl, type Crc64Reply, type Crc64Request } from './crc64-worker.js';
+import { crc64WorkerUrl } from './crc64-worker.js';
+import { Crc64WorkerPool } from './crc64-worker-pool.js';
 
 /**
  * Computes CRC-64/XZ (the `x-cos-hash-crc64ecma` checksum) of Blob byte ranges.
  *
- * Why a worker: the CRC costs about 1.3 ms per MiB of JavaScript on the main thread, so hashing an 8 MiB part there
- * blocks the page for over 10 ms at a time: at a few hundred MB/s that is frames dropped and upload progress that
- * stutters. The worker reads the part from the Blob itself (a posted Blob shares its bytes, nothing is copied), so
- * the main thread only exchanges two small messages per part.
+ * Why a worker: even in WebAssembly the CRC and the read cost about 3 ms per MiB here, so hashing an 8 MiB part on
+ * the main thread would block the page for many frames and make upload progress stutter. The worker reads the part
+ * from the Blob itself (a posted Blob shares its bytes, nothing is copied), once, so the main thread only exchanges
+ * two small messages per part. One worker serves the whole page: every hasher made without options of its own
+ * (every upload, every `<cos-transcoder>`) shares it; it starts with the first hash and ends after 30 s without one.
+ *
+ * Why WebAssembly: hash-wasm's CRC-64 runs at about twice the speed of the JavaScript one. Where the page's CSP
+ * refuses WebAssembly (no `'wasm-unsafe-eval'`), the JavaScript CRC computes the same value.
  *
  * Why a fallback: where there is no `Worker` (Node), where creating one is refused (a Content-Security-Policy
  * whose `worker-src` does not allow `blob:`) or where the worker fails to load or crashes, the same CRC is computed
@@ -23,14 +25,15 @@ export interface Crc64Hasher {
    */
   hash(blob: Blob, signal?: AbortSignal): Promise<bigint>;
   /**
-   * Whether hashing currently runs in a Worker: `true` from the first {@link Crc64Hasher.hash} call on a platform
-   * with workers until {@link Crc64Hasher.close}; `false` before, after a fallback to the main thread, with
-   * `worker: false`, and always in Node.
+   * Whether the last hash of this hasher ran in a Worker; `false` before the first, after {@link Crc64Hasher.close}
+   * (until the next hash), after a fallback to the main thread, with `worker: false`, and always in Node.
    */
   readonly offMainThread: boolean;
   /**
-   * Terminates the worker. Hashes still pending in it are finished on the main thread, one at a time (none is lost;
-   * abort their signals to drop them), and a later {@link Crc64Hasher.hash} starts a new worker. Idempotent.
+   * Lets go of the worker. A hasher with a worker of its own (`createWorker`, `readyTimeout` or `idleTimeout` given)
+   * terminates it, and its pending hashes are finished on the main thread, one at a time; the page's shared worker
+   * goes on serving the other hashers and ends once idle. None is lost either way (abort their signals to drop
+   * them), and a later {@link Crc64Hasher.hash} works as before. Idempotent.
    */
   close(): void;
 }
@@ -51,203 +54,56 @@ export interface Crc64HasherOptions {
    * @default 5000
    */
   readyTimeout?: number;
+  /**
+   * Milliseconds without a hash after which the worker is terminated (the next hash starts another).
+   * @default 30000
+   */
+  idleTimeout?: number;
 }
 
-/** Bytes read per step on the main thread: large enough to amortise the read, small enough to bound memory. */
-const SLICE_BYTES = 1024 * 1024;
 const DEFAULT_READY_TIMEOUT = 5000;
-
-/** One `hash()` call until it settles. */
-interface Job {
-  readonly id: number;
-  readonly blob: Blob;
-  /** Set once the promise is settled (answered, failed or aborted); later results are dropped. */
-  settled: boolean;
-  resolve(crc: bigint): void;
-  reject(error: unknown): void;
-}
+const DEFAULT_IDLE_TIMEOUT = 30_000;
 
 /** A classic worker from the script's Blob URL: no bundler needs to know about it (see `crc64-worker.ts`). */
 const startWorker = (): Worker => new Worker(crc64WorkerUrl());
 
-const readError = (cause: unknown): TranscoderError =>
-  new TranscoderError('Could not read the file to compute its CRC-64; was it changed or removed?', {
-    code: 'invalid-request',
-    phase: 'upload',
-    cause,
-  });
+/** The page's worker, shared by every hasher made without options of its own. */
+let sharedPool: Crc64WorkerPool | undefined;
 
-/** Hashes `job.blob` on this thread, one slice at a time; `undefined` once the job settled some other way. */
-async function hashOnThisThread(job: Job): Promise<bigint | undefined> {
-  const crc = new Crc64();
-  const { blob } = job;
-  for (let start = 0; start < blob.size; start += SLICE_BYTES) {
-    const bytes = new Uint8Array(await blob.slice(start, start + SLICE_BYTES).arrayBuffer());
-    if (job.settled) return undefined;
-    crc.update(bytes);
-  }
-  return crc.digest();
-}
+class PooledCrc64Hasher implements Crc64Hasher {
+  readonly #pool: Crc64WorkerPool;
+  /** Whether the pool is this hasher's alone, and so terminated by `close()`. */
+  readonly #owned: boolean;
+  #lastInWorker = false;
+  #closed = false;
 
-const isReply = (data: unknown): data is Crc64Reply =>
-  typeof data === 'object' &&
-  data !== null &&
-  typeof (data as { id?: unknown }).id === 'number' &&
-  (typeof (data as { crc?: unknown }).crc === 'string' || typeof (data as { error?: unknown }).error === 'string');
-
-const isReady = (data: unknown): boolean =>
-  typeof data === 'object' && data !== null && (data as { ready?: unknown }).ready === true;
-
-class WorkerCrc64Hasher implements Crc64Hasher {
-  /** How to get a worker; `undefined` once hashing stays on the main thread for good. */
-  #createWorker: (() => Worker) | undefined;
-  #worker: Worker | undefined;
-  /** Jobs posted to the current worker and not answered yet. */
-  readonly #posted = new Map<number, Job>();
-  /** Jobs waiting for the main thread, which hashes one at a time (as the worker does) to bound memory. */
-  readonly #local: Job[] = [];
-  #localRunning = false;
-  #readyTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #readyTimeout: number;
-  #nextId = 0;
-
-  constructor(options: Crc64HasherOptions) {
-    this.#readyTimeout = options.readyTimeout ?? DEFAULT_READY_TIMEOUT;
-    if (options.worker === false) return;
-    if (options.createWorker) this.#createWorker = options.createWorker;
-    else if (typeof Worker === 'function') this.#createWorker = startWorker;
+  constructor(pool: Crc64WorkerPool, owned: boolean) {
+    this.#pool = pool;
+    this.#owned = owned;
   }
 
   get offMainThread(): boolean {
-    return this.#worker !== undefined;
+    return !this.#closed && this.#lastInWorker;
   }
 
-  hash(blob: Blob, signal?: AbortSignal): Promise<bigint> {
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'upload'));
-    return new Promise<bigint>((resolve, reject) => {
-      const settle = (): boolean => {
-        if (job.settled) return false;
-        job.settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        return true;
-      };
-      const job: Job = {
-        id: (this.#nextId += 1),
-        blob,
-        settled: false,
-        resolve: (crc) => {
-          if (settle()) resolve(crc);
-        },
-        reject: (error) => {
-          if (settle()) reject(error);
-        },
-      };
-      const onAbort = (): void => {
-        job.reject(abortError(signal, 'upload'));
-        if (this.#posted.delete(job.id)) this.#post({ cancel: job.id });
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const worker = this.#ensureWorker();
-      if (worker) {
-        this.#posted.set(job.id, job);
-        this.#post({ id: job.id, blob });
-      } else {
-        void this.#hashOnMainThread(job);
-      }
-    });
+  async hash(blob: Blob, signal?: AbortSignal): Promise<bigint> {
+    this.#closed = false;
+    const { crc, inWorker } = await this.#pool.hash(blob, signal);
+    this.#lastInWorker = inWorker;
+    return crc;
   }
 
   close(): void {
-    const worker = this.#worker;
-    if (!worker) return;
-    clearTimeout(this.#readyTimer);
-    worker.terminate();
-    this.#worker = undefined;
-    this.#rescue();
-  }
-
-  #post(request: Crc64Request): void {
-    this.#worker?.postMessage(request);
-  }
-
-  #ensureWorker(): Worker | undefined {
-    if (this.#worker || !this.#createWorker) return this.#worker;
-    let worker: Worker;
-    try {
-      worker = this.#createWorker();
-    } catch {
-      this.#createWorker = undefined;
-      return undefined;
-    }
-    worker.addEventListener('message', (event: MessageEvent<unknown>) => {
-      if (worker !== this.#worker) return;
-      clearTimeout(this.#readyTimer);
-      if (!isReady(event.data)) this.#onReply(event.data);
-    });
-    this.#readyTimer = setTimeout(() => {
-      if (worker === this.#worker) this.#fallBack();
-    }, this.#readyTimeout);
-    const onFailure = (event: Event): void => {
-      // Handled here by falling back, so the browser need not report it as uncaught.
-      event.preventDefault();
-      if (worker === this.#worker) this.#fallBack();
-    };
-    worker.addEventListener('error', onFailure);
-    worker.addEventListener('messageerror', onFailure);
-    this.#worker = worker;
-    return worker;
-  }
-
-  #onReply(reply: unknown): void {
-    if (!isReply(reply)) return;
-    const job = this.#posted.get(reply.id);
-    if (!job) return;
-    this.#posted.delete(reply.id);
-    const crc = 'crc' in reply ? parseCrc64(reply.crc) : undefined;
-    if (crc !== undefined) job.resolve(crc);
-    else job.reject(readError(new Error('error' in reply ? reply.error : 'The worker answered an invalid CRC')));
-  }
-
-  /** The worker failed to load, threw, or could not pass a message: stay on the main thread from now on. */
-  #fallBack(): void {
-    clearTimeout(this.#readyTimer);
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    this.#createWorker = undefined;
-    this.#rescue();
-  }
-
-  /** Finishes on the main thread the jobs a worker that is gone had not answered, oldest first. */
-  #rescue(): void {
-    const jobs = [...this.#posted.values()];
-    this.#posted.clear();
-    for (const job of jobs) void this.#hashOnMainThread(job);
-  }
-
-  async #hashOnMainThread(job: Job): Promise<void> {
-    this.#local.push(job);
-    if (this.#localRunning) return;
-    this.#localRunning = true;
-    try {
-      for (let next = this.#local.shift(); next; next = this.#local.shift()) {
-        if (next.settled) continue;
-        try {
-          const crc = await hashOnThisThread(next);
-          if (crc !== undefined) next.resolve(crc);
-        } catch (error) {
-          next.reject(readError(error));
-        }
-      }
-    } finally {
-      this.#localRunning = false;
-    }
+    this.#closed = true;
+    if (this.#owned) this.#pool.terminate();
   }
 }
 
 /**
- * Creates a {@link Crc64Hasher}. With `worker` left on and a platform that has `Worker`, one dedicated worker
- * is started on the first `hash()` and serves every later call, in the order called; otherwise, and permanently
- * after the worker fails, hashing runs on the main thread, reading 1 MiB at a time.
+ * Creates a {@link Crc64Hasher}. With `worker` left on and a platform that has `Worker`, hashes run in a worker
+ * started on the first `hash()`, in the order called: the page's shared worker, unless `createWorker`,
+ * `readyTimeout` or `idleTimeout` asks for one of its own. Otherwise, and permanently after the worker fails,
+ * hashing runs on the main thread, reading 1 MiB at a time.
  *
  * @example
  * ```ts
@@ -258,5 +114,20 @@ class WorkerCrc64Hasher implements Crc64Hasher {
  * ```
  */
 export function createCrc64Hasher(options: Crc64HasherOptions = {}): Crc64Hasher {
-  return new WorkerCrc64Hasher(options);
+  const { worker, createWorker, readyTimeout, idleTimeout } = options;
+  const canStart = typeof Worker === 'function' ? startWorker : undefined;
+  if (worker !== false && createWorker === undefined && readyTimeout === undefined && idleTimeout === undefined) {
+    sharedPool ??= new Crc64WorkerPool({
+      createWorker: canStart,
+      readyTimeout: DEFAULT_READY_TIMEOUT,
+      idleTimeout: DEFAULT_IDLE_TIMEOUT,
+    });
+    return new PooledCrc64Hasher(sharedPool, false);
+  }
+  const pool = new Crc64WorkerPool({
+    createWorker: worker === false ? undefined : (createWorker ?? canStart),
+    readyTimeout: readyTimeout ?? DEFAULT_READY_TIMEOUT,
+    idleTimeout: idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+  });
+  return new PooledCrc64Hasher(pool, true);
 }

@@ -2,18 +2,21 @@
  * The dedicated worker behind {@link createCrc64Hasher}: computes the CRC-64/XZ of Blobs posted to it, so that the
  * page's main thread (UI, progress, XHR callbacks) never runs the CRC loop.
  *
- * The worker's script is not a file: it is the text of two self-contained functions ({@link crc64WorkerMain} and
- * `defineCrc64`), served from a Blob URL ({@link crc64WorkerUrl}). So it loads the same from Vite, esbuild, webpack,
- * Rollup or a plain ESM build on a CDN, none of which has to find, rewrite or emit a worker file. A page whose
- * Content-Security-Policy refuses `blob:` workers gets the main-thread fallback of the hasher.
+ * The worker's script is not a file: it is the text of self-contained functions ({@link crc64WorkerMain},
+ * `defineCrc64`, `defineWasmCrc64`) and the WebAssembly module's base64, served from a Blob URL
+ * ({@link crc64WorkerUrl}). So it loads the same from Vite, esbuild, webpack, Rollup or a plain ESM build on a CDN,
+ * none of which has to find, rewrite or emit a worker file. A page whose
+ * Content-Security-Policy refuses `blob:` workers gets the main-thread fallback of the hasher; one that refuses
+ * WebAssembly gets the JavaScript CRC in the worker.
  *
- * Protocol: the page posts {@link Crc64Request}s. A `{ id, blob }` job is answered by exactly one
- * {@link Crc64Reply} (`{ id, crc }` with the decimal CRC, or `{ id, error }`), unless a `{ cancel: id }` arrives
- * first: a cancelled job stops at its next chunk and is not answered. Jobs run one at a time, in the order received.
+ * Protocol: the worker first posts {@link Crc64Ready}; then the page posts {@link Crc64Request}s. A `{ id, blob }`
+ * job is answered by exactly one {@link Crc64Reply} (`{ id, crc }` with the decimal CRC, or `{ id, error }`), unless
+ * a `{ cancel: id }` arrives first: a cancelled job stops at its next read and is not answered. Jobs run one at a time, in the order received.
  *
  * @module
  */
 import { defineCrc64, type Crc64 } from './crc64.js';
+import { CRC64_WASM, defineWasmCrc64 } from './crc64-wasm.js';
 
 /** Asks the worker to hash all of `blob` (a structured clone shares the bytes, it does not copy them). */
 export interface Crc64Job {
@@ -35,67 +38,59 @@ export type Crc64Request = Crc64Job | Crc64Cancel;
 /** The worker's answer to a {@link Crc64Job}: the CRC as an unsigned decimal string, or why reading failed. */
 export type Crc64Reply = { id: number; crc: string } | { id: number; error: string };
 
+/** What the worker says once loaded: that it is ready, and whether it hashes with WebAssembly. */
+export interface Crc64Ready {
+  ready: true;
+  /** `false` where WebAssembly is refused (a CSP without `'wasm-unsafe-eval'`) or absent: JavaScript hashes. */
+  wasm: boolean;
+}
+
 /** The parts of `DedicatedWorkerGlobalScope` the worker uses (the project compiles against the DOM library). */
 export interface Crc64WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<Crc64Request>) => void): void;
-  postMessage(message: Crc64Reply | { ready: true }): void;
+  postMessage(message: Crc64Reply | Crc64Ready): void;
+}
+
+/** The CRC engines the worker can use, passed in as text with it (see {@link crc64WorkerSource}). */
+export interface Crc64WorkerEngines {
+  /** `defineCrc64`: the JavaScript engine, always available. */
+  defineJs: () => new () => Crc64;
+  /** `defineWasmCrc64`: the WebAssembly engine, or `undefined` where it cannot run. */
+  defineWasm: (base64: string) => (new () => Crc64) | undefined;
+  /** The WebAssembly module, base64 (`CRC64_WASM`). */
+  wasm: string;
 }
 
 /**
  * The worker's program: answers the {@link Crc64Request}s `scope` receives. It refers to nothing outside its body
- * but its arguments and the language's globals, because the worker's script is its text; `define` is
- * `defineCrc64`, passed in the same way.
+ * but its arguments and the language's globals, because the worker's script is its text.
  */
-export function crc64WorkerMain(scope: Crc64WorkerScope, define: () => new () => Crc64): void {
-  const Crc64Engine = define();
+export function crc64WorkerMain(scope: Crc64WorkerScope, engines: Crc64WorkerEngines): void {
+  const WasmEngine = engines.defineWasm(engines.wasm);
+  const Crc64Engine = WasmEngine ?? engines.defineJs();
   /** Jobs waiting their turn, oldest first. */
   const queue: Crc64Job[] = [];
   /** The job being hashed, if any, and whether it was cancelled meanwhile. */
   let current: { id: number; cancelled: boolean } | undefined;
-  /** The buffer a BYOB reader fills again and again: the worker's memory stays flat whatever the part size. */
-  const CHUNK_BYTES = 1024 * 1024;
-  let scratch = new ArrayBuffer(CHUNK_BYTES);
-  /** Whether Blob streams here support BYOB readers; unknown (true) until one refuses. */
-  let byobSupported = true;
-
   /**
-   * Reads `blob` through its stream into one reused 1 MiB buffer (a BYOB reader), or with the default reader where
-   * Blob streams do not support BYOB; `undefined` as soon as the job is cancelled. The default reader hands out a
-   * fresh chunk each time, which piles up as garbage faster than it is collected (about 180 MiB over a 1 GiB file).
+   * Bytes read at once: a whole default part. Each byte is read once, with one `arrayBuffer()` (measured cheaper
+   * than a stream reader in Chromium, where each read is one request to the browser process); larger parts are read
+   * in steps, so the worker holds at most this much whatever the part size. The upload itself sends the `Blob`, which
+   * the browser reads from the file without the page: sending the bytes read here instead costs Chromium's XHR many
+   * times the CPU.
    */
+  const READ_BYTES = 8 * 1024 * 1024;
+
+  /** The CRC of `blob` as the header writes it, or `undefined` as soon as the job is cancelled. */
   async function hashBlob(blob: Blob, job: { cancelled: boolean }): Promise<string | undefined> {
     const crc = new Crc64Engine();
-    const stream = blob.stream();
-    let byob: ReadableStreamBYOBReader | undefined;
-    try {
-      byob = byobSupported ? stream.getReader({ mode: 'byob' }) : undefined;
-    } catch {
-      byobSupported = false;
+    for (let at = 0; at < blob.size; at += READ_BYTES) {
+      const bytes = new Uint8Array(await blob.slice(at, at + READ_BYTES).arrayBuffer());
+      if (job.cancelled) return undefined;
+      crc.update(bytes);
     }
-    // A read that failed or was cancelled leaves the buffer transferred away (detached, 0 bytes long).
-    if (byob && scratch.byteLength === 0) scratch = new ArrayBuffer(CHUNK_BYTES);
-    const reader = byob ?? stream.getReader();
-    try {
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        if (byob) {
-          chunk = await byob.read(new Uint8Array(scratch, 0, CHUNK_BYTES));
-          // The read transfers the buffer: keep the returned one for the next read.
-          scratch = chunk.value ? (chunk.value.buffer as ArrayBuffer) : new ArrayBuffer(CHUNK_BYTES);
-        } else {
-          chunk = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-        }
-        if (job.cancelled) {
-          await reader.cancel().catch(() => undefined);
-          return undefined;
-        }
-        // The header form: unsigned decimal (as `formatCrc64`, which the worker's text cannot import).
-        if (chunk.done) return BigInt.asUintN(64, crc.digest()).toString(10);
-        crc.update(chunk.value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
+    // The header form: unsigned decimal (as `formatCrc64`, which the worker's text cannot import).
+    return job.cancelled ? undefined : BigInt.asUintN(64, crc.digest()).toString(10);
   }
 
   /** Runs the queued jobs one after another: one chunk loop at a time gives the oldest part its CRC soonest. */
@@ -127,16 +122,18 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, define: () => new () =>
   });
 
   // Tells the page the worker loaded: until then, the page is ready to fall back to hashing on its own thread.
-  scope.postMessage({ ready: true });
+  scope.postMessage({ ready: true, wasm: WasmEngine !== undefined });
 }
 
 /**
- * The worker's script: the two functions' text, then the call that starts it. esbuild's `keepNames` (tsx, some
+ * The worker's script: the functions' text and the module's base64, then the call that starts it. esbuild's `keepNames` (tsx, some
  * library builds) wraps named functions in calls of a bundle helper, `__name(fn, 'name')`: the script defines a
  * stand-in, since a function's name is only cosmetic here.
  */
 export const crc64WorkerSource = (): string =>
-  `var __name = (target) => target;\n(${String(crc64WorkerMain)})(self, ${String(defineCrc64)});\n`;
+  'var __name = (target) => target;\n' +
+  `(${String(crc64WorkerMain)})(self, { defineJs: ${String(defineCrc64)}, defineWasm: ${String(defineWasmCrc64)}, ` +
+  `wasm: ${JSON.stringify(CRC64_WASM)} });\n`;
 
 let workerUrl: string | undefined;
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { crc64 } from '../../../src/core/upload/crc64.js';
+import { Crc64, crc64 } from '../../../src/core/upload/crc64.js';
 import { createCrc64Hasher, type Crc64Hasher } from '../../../src/core/upload/crc64-hasher.js';
 import { rejection } from '../../helpers/expect-error.js';
 import { watchAbortListeners } from '../transport/leak-tracker.js';
@@ -106,6 +106,45 @@ describe('createCrc64Hasher', () => {
     const bytes = randomBytes(2 * MiB + 1, 7);
     expect(await hasher.hash(new Blob([bytes]))).to.equal(crc64(bytes));
     expect(hasher.offMainThread).to.equal(false);
+  });
+
+  it('should hash with WebAssembly, not the JavaScript Crc64, where WebAssembly runs', async () => {
+    const bytes = randomBytes(MiB + 9, 10);
+    const expected = crc64(bytes);
+    const update = Crc64.prototype.update;
+    let jsUpdates = 0;
+    Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
+      jsUpdates += 1;
+      return update.call(this, bytes);
+    };
+    try {
+      expect(await hasherOf({ worker: false }).hash(new Blob([bytes]))).to.equal(expected);
+    } finally {
+      Crc64.prototype.update = update;
+    }
+    expect(jsUpdates).to.equal(0);
+  });
+
+  it('should hash with the JavaScript Crc64 where WebAssembly is refused (a CSP without wasm-unsafe-eval)', async () => {
+    const bytes = randomBytes(2 * MiB + 3, 11);
+    const expected = crc64(bytes);
+    const { Module } = WebAssembly;
+    const update = Crc64.prototype.update;
+    let jsUpdates = 0;
+    WebAssembly.Module = function refused() {
+      throw new WebAssembly.CompileError('Refused to compile WebAssembly');
+    } as unknown as typeof WebAssembly.Module;
+    Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
+      jsUpdates += 1;
+      return update.call(this, bytes);
+    };
+    try {
+      expect(await hasherOf({ worker: false }).hash(new Blob([bytes]))).to.equal(expected);
+    } finally {
+      WebAssembly.Module = Module;
+      Crc64.prototype.update = update;
+    }
+    expect(jsUpdates).to.equal(3);
   });
 
   it('should not run in a worker before the first hash', () => {
