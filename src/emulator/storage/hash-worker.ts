@@ -1,8 +1,9 @@
 /**
- * MD5 and file writes off the main thread for the emulator's ingest pipeline: a small pool of `worker_threads`, fed
- * with 1 MiB batches in `SharedArrayBuffer`s (shared, never copied or transferred). For each batch a worker updates the
- * stream's MD5 and then writes the batch to the stream's file descriptor at the given position (`fs.writeSync`: the
- * worker has nothing else to do meanwhile, and no extra thread hand-off is needed).
+ * MD5 off the main thread for the emulator's ingest pipeline: a small pool of `worker_threads`, fed with 1 MiB batches
+ * in `SharedArrayBuffer`s (shared, never copied or transferred). For each batch a worker updates the stream's MD5; the
+ * batch is written to its file meanwhile by libuv's thread pool (see `ingest-job.ts`). A worker that also wrote each
+ * batch (`fs.writeSync` after the hash) served every body's batches one after the other: on a busy 2-core machine its
+ * one thread, hashing and writing, was the whole pipeline's limit (bench/emulator.ts, issue 14).
  *
  * The worker is an inline script (`eval: true`) that needs only built-in modules, reached through
  * `process.getBuiltinModule` so that it runs whether Node evaluates it as CommonJS or as a module (`--input-type`). It
@@ -14,15 +15,14 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * Source of the worker. Messages in: `{op: 'data', id, buf, len, fd, pos}` (hash `len` bytes of the shared buffer into
- * stream `id`, then write them to `fd` at `pos`; answered by `{op: 'ack', id, error?: {message, code}}`), `{op: 'end',
+ * Source of the worker. Messages in: `{op: 'data', id, buf, len}` (hash `len` bytes of the shared buffer into stream
+ * `id`; answered by `{op: 'ack', id, error?: {message, code}}`), `{op: 'end',
  * id}` (answered by `{op: 'digest', id, md5}`, lowercase hex) and `{op: 'drop', id}` (forget the stream, answered by
  * `{op: 'dropped', id}`). Answers keep the order of the requests.
  */
 export const HASH_WORKER_SOURCE = `'use strict';
 const { parentPort } = process.getBuiltinModule('node:worker_threads');
 const { createHash } = process.getBuiltinModule('node:crypto');
-const { writeSync } = process.getBuiltinModule('node:fs');
 const streams = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'data') {
@@ -35,12 +35,6 @@ parentPort.on('message', (m) => {
     let error;
     try {
       hash.update(bytes);
-      let done = 0;
-      while (done < m.len) {
-        const written = writeSync(m.fd, bytes, done, m.len - done, m.pos + done);
-        if (written <= 0) throw new Error('The file accepted no bytes');
-        done += written;
-      }
     } catch (e) {
       error = { message: String(e && e.message), code: e && e.code };
     }
@@ -69,22 +63,21 @@ interface StreamState {
   drop?: () => void;
 }
 
-/** One body being hashed and written by a worker of a {@link HashWorkerPool}. */
-export interface HashWriteStream {
+/** One body being hashed by a worker of a {@link HashWorkerPool}. */
+export interface HashStream {
   /**
-   * Hashes the first `length` bytes of `buffer` after everything given before, then writes them to `fd` at
-   * `position`. `done` runs once the worker is through with them, with the write's error if any (`code` as from
-   * `node:fs`); only then may `buffer` be reused. When the worker is gone, `done` runs without an error: the digest
-   * will fail instead.
+   * Hashes the first `length` bytes of `buffer` after everything given before. `done` runs once the worker is
+   * through with them; only then may `buffer` be changed. When the worker is gone, `done` runs without an error: the
+   * digest will fail instead.
    */
-  write(buffer: SharedArrayBuffer, length: number, fd: number, position: number, done: (error?: Error) => void): void;
+  update(buffer: SharedArrayBuffer, length: number, done: (error?: Error) => void): void;
   /** Lowercase hex MD5 of all the bytes given; ends the stream. Rejects when the worker died or was terminated. */
   digest(): Promise<string>;
-  /** Forgets the stream without a digest; resolves once every earlier `write` is done. Never rejects. */
+  /** Forgets the stream without a digest; resolves once every earlier `update` is done. Never rejects. */
   drop(): Promise<void>;
 }
 
-/** A worker thread and the streams it hashes and writes. */
+/** A worker thread and the streams it hashes. */
 class HashThread {
   readonly worker: Worker;
   readonly streams = new Map<number, StreamState>();
@@ -128,7 +121,7 @@ class HashThread {
     else state.drop?.();
   }
 
-  open(id: number): HashWriteStream {
+  open(id: number): HashStream {
     const state: StreamState = { acks: [] };
     if (this.streams.size === 0) this.worker.ref(); // busy: an answer is owed, keep the event loop alive
     this.streams.set(id, state);
@@ -136,14 +129,14 @@ class HashThread {
     const gone = (): Error | undefined =>
       this.dead || !this.streams.has(id) ? new Error('The hash worker is gone') : undefined;
     return {
-      write: (buffer, length, fd, position, done) => {
+      update: (buffer, length, done) => {
         if (ended()) throw new Error('The stream has ended');
         if (gone()) {
           done();
           return;
         }
         state.acks.push(done);
-        this.worker.postMessage({ op: 'data', id, buf: buffer, len: length, fd, pos: position });
+        this.worker.postMessage({ op: 'data', id, buf: buffer, len: length });
       },
       digest: () =>
         new Promise<string>((resolve, reject) => {
@@ -164,7 +157,7 @@ class HashThread {
 }
 
 /**
- * A pool of hashing and writing worker threads, started lazily (none until the first stream) and unreferenced whenever
+ * A pool of hashing worker threads, started lazily (none until the first stream) and unreferenced whenever
  * idle, so an idle pool never keeps the process alive. A new stream goes to the thread with the fewest streams,
  * starting another thread while fewer than `size` run and every running one is busy.
  */
@@ -177,7 +170,7 @@ export class HashWorkerPool {
   constructor(private readonly size: number) {}
 
   /** Starts a new stream on the least busy thread. */
-  open(): HashWriteStream {
+  open(): HashStream {
     if (this.closed) throw new Error('The hash worker pool is closed');
     let best: HashThread | undefined;
     for (const thread of this.threads) if (!best || thread.streams.size < best.streams.size) best = thread;
@@ -192,7 +185,7 @@ export class HashWorkerPool {
   }
 
   /**
-   * Terminates every thread and refuses new streams; pending streams fail (digests reject, drops and write callbacks
+   * Terminates every thread and refuses new streams; pending streams fail (digests reject, drops and update callbacks
    * complete).
    */
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { IHasher } from 'hash-wasm';
-import type { HashWriteStream } from './hash-worker.js';
+import type { HashStream } from './hash-worker.js';
 
 const openFile = promisify(fsOpen);
 const closeFile = promisify(fsClose);
@@ -113,8 +113,8 @@ export interface JobHooks {
   takeCrc(): Promise<IHasher>;
   /** Returns a hasher after use. */
   giveCrc(crc: IHasher): void;
-  /** Starts hashing and writing a body on a worker thread. */
-  openWorker(): HashWriteStream;
+  /** Starts hashing a body on a worker thread. */
+  openWorker(): HashStream;
 }
 
 /** One body being stored; `run()` once. */
@@ -126,7 +126,7 @@ export class IngestJob {
   private readonly tmpPath: string;
   private fd: number | undefined;
   private crc: IHasher | undefined;
-  private worker: HashWriteStream | undefined;
+  private worker: HashStream | undefined;
   private inlineMd5: string | undefined;
   private batch: SharedArrayBuffer | undefined;
   private batchView: Buffer | undefined;
@@ -306,8 +306,9 @@ export class IngestJob {
   }
 
   /**
-   * Hands the current batch over: CRC-64 here, then MD5 and the write on a worker thread (or both here for a small
-   * body, `last` telling that the body has ended).
+   * Hands the current batch over: CRC-64 here, MD5 on a worker thread and the write on libuv's thread pool at the
+   * same time (or MD5 here for a small body, `last` telling that the body has ended). The batch is free once both
+   * are done with it.
    */
   private flush(last: boolean): void {
     const batch = this.batch;
@@ -343,7 +344,14 @@ export class IngestJob {
       writeAll(fd, bytes, position, done);
     } else {
       this.worker ??= this.hooks.openWorker();
-      this.worker.write(batch, length, fd, position, done);
+      let pending = 2;
+      let failure: Error | undefined;
+      const both = (error?: Error): void => {
+        failure ??= error;
+        if (--pending === 0) done(failure);
+      };
+      this.worker.update(batch, length, both);
+      writeAll(fd, bytes, position, both);
     }
   }
 

@@ -2,13 +2,15 @@
  * The emulator's upload path: streams a PUT Object or UploadPart request body to a file while computing its MD5 (the
  * ETag) and CRC-64 (`x-cos-hash-crc64ecma`), without ever holding the whole body in memory.
  *
- * Design (measured on 2 cores; see `bench/emulator-ingest.ts`): socket chunks are copied into 1 MiB batches held in
- * `SharedArrayBuffer`s. For each full batch the main thread updates the CRC-64 (hash-wasm, ~1.5 GB/s) and posts the
- * batch to a worker thread, which updates the MD5 (node:crypto, ~0.75 GB/s) and then writes the batch to the
- * temporary file at its offset; the batch returns to a free list when the worker is done with it. With the socket
- * reads on the main thread, the two threads carry about the same load. At most 4 batches per body are in flight:
- * beyond that the source is paused until one completes. Bodies of at most 256 KiB are hashed and written from the main
- * thread, saving the round trip to the worker. A replaced file is released after the rename, off the request's path.
+ * Design (measured on 2 cores; see `bench/emulator-ingest.ts` and `bench/emulator.ts`): socket chunks are copied into
+ * 1 MiB batches held in `SharedArrayBuffer`s. For each full batch the main thread updates the CRC-64 (hash-wasm,
+ * ~1.5 GB/s), then hands the batch both to a worker thread, which updates the MD5 (node:crypto, ~0.75 GB/s), and to
+ * libuv's thread pool, which writes it to the temporary file at its offset; the batch returns to a free list once
+ * both are done with it. (A worker that also wrote the batches put every body's hashing and writing in one queue: on
+ * a busy 2-core machine that one thread held the emulator to about half the rate of a bare server.) At most 4 batches
+ * per body are in flight: beyond that the source is paused until one completes. Bodies of at most 256 KiB are hashed
+ * and written from the main thread, saving the round trip to the worker. A replaced file is released after the
+ * rename, off the request's path.
  *
  * @module
  */
