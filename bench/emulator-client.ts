@@ -1,6 +1,6 @@
 // The client side of bench/emulator.ts, run in its own process (as a browser would be): signed PUT Object or
-// UploadPart requests of one preallocated random body over keep-alive loopback connections. Receives one job over
-// IPC, answers with the elapsed milliseconds.
+// UploadPart requests of one preallocated random body over keep-alive loopback connections. Takes jobs over IPC,
+// one at a time, and answers each with the elapsed milliseconds; exits when its parent disconnects.
 import { randomFillSync } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createAuthorization } from '../src/core/signing/authorization.js';
@@ -16,6 +16,12 @@ export interface ClientJob {
   size: number;
   count: number;
   concurrency: number;
+}
+
+/** The client's answer to a job: the elapsed milliseconds, or why it failed. */
+export interface ClientReply {
+  elapsed?: number;
+  error?: string;
 }
 
 async function sendOne(job: ClientJob, agent: Agent, body: Buffer, index: number): Promise<void> {
@@ -55,23 +61,28 @@ async function sendOne(job: ClientJob, agent: Agent, body: Buffer, index: number
   });
 }
 
+let body = Buffer.alloc(0);
+
 async function run(job: ClientJob): Promise<number> {
-  const body = randomFillSync(Buffer.allocUnsafe(job.size));
+  if (body.length !== job.size) body = randomFillSync(Buffer.allocUnsafe(job.size));
   const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
   let next = 0;
   const lane = async () => {
     while (next < job.count) await sendOne(job, agent, body, next++);
   };
   const start = performance.now();
-  await Promise.all(Array.from({ length: job.concurrency }, lane));
-  const elapsed = performance.now() - start;
-  agent.destroy();
-  return elapsed;
+  try {
+    await Promise.all(Array.from({ length: job.concurrency }, lane));
+    return performance.now() - start;
+  } finally {
+    agent.destroy();
+  }
 }
 
-process.once('message', (job: ClientJob) => {
+process.on('message', (job: ClientJob) => {
   run(job).then(
-    (elapsed) => process.send?.({ elapsed }, () => process.exit(0)),
-    (error: unknown) => process.send?.({ error: String(error) }, () => process.exit(1)),
+    (elapsed) => process.send?.({ elapsed } satisfies ClientReply),
+    (error: unknown) => process.send?.({ error: String(error) } satisfies ClientReply),
   );
 });
+process.once('disconnect', () => process.exit(0));
