@@ -1,7 +1,12 @@
 import { expect } from 'chai';
-import { Crc64, crc64, formatCrc64 } from '../../src/core/upload/crc64.js';
+import { crc64, formatCrc64 } from '../../src/core/upload/crc64.js';
 import { createCrc64Hasher, type Crc64Hasher } from '../../src/core/upload/crc64-hasher.js';
-import { crc64WorkerUrl, type Crc64Reply, type Crc64Request } from '../../src/core/upload/crc64-worker.js';
+import {
+  crc64WorkerSource,
+  crc64WorkerUrl,
+  type Crc64Reply,
+  type Crc64Request,
+} from '../../src/core/upload/crc64-worker.js';
 import { rejection } from '../helpers/expect-error.js';
 import { completeReply, crcOf, initiateReply, nextParts, partEtag, uploadSetup } from '../helpers/upload-setup.js';
 import { scripted } from './scripted-server.js';
@@ -12,15 +17,18 @@ const MiB = 1024 * 1024;
 const workerUrl = crc64WorkerUrl();
 
 
-/** Counts the `Crc64.update` calls made in this realm (the page), and their sizes, until `restore()`. */
+/**
+ * Counts the Blob reads (`arrayBuffer()`) made in this realm (the page's main thread), and their sizes, until
+ * `restore()`: hashing on the main thread reads the bytes here, hashing in the worker does not.
+ */
 function countMainThreadUpdates(): { readonly calls: number; readonly sizes: number[]; restore(): void } {
-  const update = Crc64.prototype.update;
+  const read = Blob.prototype.arrayBuffer;
   let calls = 0;
   const sizes: number[] = [];
-  Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
+  Blob.prototype.arrayBuffer = function (this: Blob) {
     calls += 1;
-    sizes.push(bytes.length);
-    return update.call(this, bytes);
+    sizes.push(this.size);
+    return read.call(this);
   };
   return {
     get calls() {
@@ -28,7 +36,7 @@ function countMainThreadUpdates(): { readonly calls: number; readonly sizes: num
     },
     sizes,
     restore() {
-      Crc64.prototype.update = update;
+      Blob.prototype.arrayBuffer = read;
     },
   };
 }
@@ -187,7 +195,21 @@ describe('crc64-worker', () => {
       worker.addEventListener('message', (event) => resolve(event.data), { once: true }),
     );
     worker.terminate();
-    expect(first).to.deep.equal({ ready: true });
+    expect(first).to.deep.equal({ ready: true, wasm: true });
+  });
+
+  it('should hash with JavaScript, and say so, where the worker has no WebAssembly', async () => {
+    const source = `self.WebAssembly = undefined;\n${crc64WorkerSource()}`;
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const worker = workerAt(url);
+    URL.revokeObjectURL(url);
+    const messages: unknown[] = [];
+    worker.addEventListener('message', (event) => messages.push(event.data));
+    const bytes = randomBytes(8 * MiB + 21, 50);
+    const answered = replies(worker, 1, 20_000);
+    worker.postMessage({ id: 1, blob: new Blob([bytes]) } satisfies Crc64Request);
+    expect(await answered).to.deep.equal([{ id: 1, crc: formatCrc64(crc64(bytes)) }]);
+    expect(messages[0]).to.deep.equal({ ready: true, wasm: false });
   });
 
   it('should answer jobs in the order posted, with decimal CRCs', async () => {
