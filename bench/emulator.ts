@@ -102,13 +102,13 @@ const median = (values: readonly number[]): number => {
 
 /**
  * Runs the emulator's UploadPart ingest (8 MiB parts, 4 at a time) and the bare server alternately (ABBA order, so
- * that neither always runs after the other), 9 times each (3 with BENCH_QUICK=1), prints one row per contender
+ * that neither always runs after the other), 15 times each (3 with BENCH_QUICK=1), prints one row per contender
  * (median, min, max, and the server's CPU time per MB) and the ratio of the medians against the goal (0.7x), and
  * returns them. Short runs, alternating, keep the load of other work on the machine alike for both.
  */
 export async function benchEmulatorIngest(): Promise<IngestSummary> {
   const quick = process.env['BENCH_QUICK'] === '1';
-  const rounds = quick ? 3 : 9;
+  const rounds = quick ? 3 : 15;
   const parts = quick ? 8 : 16;
   const size = 8 * MiB;
   const dataDir = process.env['BENCH_DATA_DIR'];
