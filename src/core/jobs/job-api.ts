@@ -114,7 +114,13 @@ export const ListJobsQuerySchema = z
     startCreationTime: z.optional(creationTime),
     endCreationTime: z.optional(creationTime),
     orderByTime: z.optional(z.enum(['Desc', 'Asc'])),
-    size: z.optional(z.int().check(z.gte(1), z.lte(MAX_LISTED_JOBS))),
+    size: z.optional(
+      z.number().check(
+        z.refine(Number.isInteger, { error: 'must be an integer', abort: true }),
+        z.gte(1),
+        z.lte(MAX_LISTED_JOBS),
+      ),
+    ),
     nextToken: z.optional(
       z.string().check(z.regex(/^[\x21-\x7E]{1,1024}$/, { error: 'must be a token the service returned' })),
     ),

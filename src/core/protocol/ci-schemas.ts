@@ -11,6 +11,7 @@ import {
   numberInRange,
   oneOrMany,
   optionalText,
+  plainRecord,
   requiredOr,
   serviceTime,
   text,
@@ -82,7 +83,7 @@ export type ExtractDigitalWatermarkResult = z.output<typeof ExtractDigitalWaterm
  */
 export const TranscodeEchoSchema = z.pipe(
   z.transform((value: unknown) => (typeof value === 'string' && value.trim() === '' ? {} : value)),
-  z.record(z.string(), z.unknown(), { error: 'must be an element with children' }),
+  plainRecord('must be an element with children'),
 );
 
 /** `JobsDetail.Operation`: the echo of the submitted operation plus, when finished, its results. */

@@ -20,6 +20,26 @@ export const requiredOr =
   (issue: { readonly input?: unknown }): string =>
     issue.input === undefined ? 'is required' : fallback;
 
+/**
+ * A plain object, as `z.record()` accepts it: not `null`, not an array, and no class instance (`Date`, `Map`);
+ * objects without a prototype and those of another realm (an iframe's) are plain.
+ */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.prototype.hasOwnProperty.call(proto, 'isPrototypeOf');
+};
+
+/**
+ * A plain object with its own enumerable string keys, copied as `z.record(z.string(), z.unknown())` copies it (never
+ * a `__proto__` key), else the issue `error`. The copy has the ordinary prototype, whatever the parser gave.
+ */
+export const plainRecord = (error: string) =>
+  z.pipe(
+    z.custom<Record<string, unknown>>(isPlainObject, { error }),
+    z.transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => key !== '__proto__'))),
+  );
+
 /** A finite number, as `z.number()` accepts it. */
 export const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 

@@ -3,6 +3,7 @@ import { TranscoderError, isTranscoderError } from '../errors.js';
 import { abortSignal, callable, checked, hasMethods, parseOptions, withMethods } from '../options.js';
 import { buildJobRequest } from '../protocol/job-request.js';
 import type { JobRequest } from '../protocol/job-request-schemas.js';
+import { plainRecord } from '../protocol/schema-helpers.js';
 import { CredentialProvider } from '../signing/credential-provider.js';
 import type { GetAuthorization } from '../signing/credentials.js';
 import type { Authorizer } from '../signing/types.js';
@@ -42,7 +43,7 @@ const SessionOptionsSchema = z.object({
   ),
   job: z.object({
     Tag: z.enum(['Transcode', 'ExtractDigitalWatermark']),
-    Operation: z.record(z.string(), z.unknown()),
+    Operation: plainRecord('must be a record'),
   }),
   storage: z.optional(
     checked<Storage | false>(

@@ -119,6 +119,8 @@ describe('listJobs', () => {
     ['a tag with a slash', { tag: 'Trans/code' }, 'tag must be a job tag'],
     ['a size of 0', { tag: 'Transcode', size: 0 }, 'size must be at least 1'],
     ['a size of 101', { tag: 'Transcode', size: 101 }, 'size must be at most 100'],
+    ['a fractional size', { tag: 'Transcode', size: 2.5 }, 'size must be an integer'],
+    ['a fractional size below 1', { tag: 'Transcode', size: 0.5 }, 'size must be an integer'],
     ['a state that does not exist', { tag: 'Transcode', states: ['Done'] }, 'states[0] must be one of'],
     ['an order other than Desc or Asc', { tag: 'Transcode', orderByTime: 'desc' }, 'orderByTime must be one of'],
     ['a time that is not a number', { tag: 'Transcode', startCreationTime: '2022-06-27' }, 'startCreationTime'],

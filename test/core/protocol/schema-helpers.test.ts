@@ -9,6 +9,7 @@ import {
   numeric,
   oneOrMany,
   optionalNumeric,
+  plainRecord,
   serviceTime,
   text,
 } from '../../../src/core/protocol/schema-helpers.js';
@@ -187,4 +188,28 @@ describe('text, numeric and booleanLike types', () => {
   it('should refuse a number as a boolean', () => {
     expect(issuesOf(booleanLike, 1)).to.deep.equal(['must be true or false']);
   });
+});
+
+describe('plainRecord', () => {
+  const record = plainRecord('must be an element with children');
+
+  it('should copy a plain object onto the ordinary prototype, keeping its keys in order', () => {
+    const parsed = Object.assign(Object.create(null) as object, { B: '1', A: { C: '2' } });
+    const copy = parse(record, parsed).data!;
+    expect(Object.getPrototypeOf(copy)).to.equal(Object.prototype);
+    expect(Object.keys(copy)).to.deep.equal(['B', 'A']);
+    expect(copy).to.deep.equal({ B: '1', A: { C: '2' } });
+  });
+
+  it('should never copy a __proto__ key', () => {
+    const copy = parse(record, JSON.parse('{"__proto__": {"polluted": true}, "A": "1"}'))!.data!;
+    expect(Object.keys(copy)).to.deep.equal(['A']);
+    expect((copy as { polluted?: boolean }).polluted).to.equal(undefined);
+  });
+
+  for (const value of ['text', null, ['a'], new Date(0), new Map()]) {
+    it(`should refuse ${Object.prototype.toString.call(value)} with its rule`, () => {
+      expect(issuesOf(record, value)).to.deep.equal(['must be an element with children']);
+    });
+  }
 });
