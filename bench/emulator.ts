@@ -11,6 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseInitiateMultipartUploadResult } from '../src/core/protocol/cos-document.js';
@@ -169,7 +170,8 @@ export async function benchEmulatorIngest(): Promise<IngestSummary> {
         `max ${Math.max(...rates).toFixed(0)}; ${rates.length} runs), server CPU ${cpu.toFixed(2)} ms/MB`
       );
     };
-    print(`data folder: ${emulator.dataDir}; ${parts} x 8 MiB per run, 4 at a time, runs alternating`);
+    const folder = dataDir ? `BENCH_DATA_DIR (${dataDir})` : `a temporary folder in ${tmpdir()}`;
+    print(`${parts} x 8 MiB per run, 4 at a time, client in another process, runs alternating; data in ${folder}`);
     print(row('emulator, signed UploadPart (MD5 + CRC-64, part files)', 'emulator'));
     print(row('bare node:http in the same process (MD5, one file per body)', 'bare'));
     const emulatorMBps = rate('emulator');
