@@ -113,7 +113,10 @@ export async function rawPut(run: ContenderRun): Promise<ContenderResult> {
   xhr.setRequestHeader('authorization', signed.authorization);
   if (signed.securityToken) xhr.setRequestHeader('x-cos-security-token', signed.securityToken);
   await new Promise<void>((resolve, reject) => {
-    xhr.onload = () => (xhr.status === 200 ? resolve() : reject(new Error(`PUT answered ${xhr.status}: ${xhr.responseText}`)));
+    xhr.onload = () => {
+      if (xhr.status === 200) resolve();
+      else reject(new Error(`PUT answered ${xhr.status}: ${xhr.responseText}`));
+    };
     xhr.onerror = () => reject(new Error('PUT failed (network)'));
     xhr.send(run.file);
   });

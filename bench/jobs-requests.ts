@@ -19,7 +19,8 @@ import { MemoryResumeStore } from '../src/core/upload/resume-store.js';
 import type { Emulator } from '../src/emulator/index.js';
 import { BUCKET, REGION, startTestEmulator } from '../test/helpers/emulator.js';
 import { RelayServer } from '../test/helpers/relay-server.js';
-import { RecordingTransport, SseRelaySubscriber, transcodeRequest, type TranscodeExtras } from '../test/node/jobs/emulator-jobs-setup.js';
+import { RecordingTransport, SseRelaySubscriber, transcodeRequest } from '../test/node/jobs/emulator-jobs-setup.js';
+import type { TranscodeExtras } from '../test/node/jobs/emulator-jobs-setup.js';
 import { verdict, type Table } from './report.js';
 
 const SAMPLE = fileURLToPath(new URL('../test/fixtures/media/sample-640x360.mp4', import.meta.url));

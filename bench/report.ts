@@ -25,7 +25,8 @@ export function median(values: readonly number[]): number {
 /** Prints `table` as aligned text. */
 export function printTable({ title, head, rows, notes }: Table): void {
   const widths = head.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const pad = (cell: string, i: number) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!));
+  const line = (cells: string[]) => cells.map(pad).join('  ');
   console.log(`\n${title}`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));

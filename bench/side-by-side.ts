@@ -99,6 +99,8 @@ async function once(bench: BrowserBench, options: RunOptions & { contender: Cont
 /** Throughput rows and goal rows for one size. */
 function throughputRows(size: number, runs: Map<Contender, Measured[]>): { rows: string[][]; goals: string[][] } {
   const rates = (id: Contender) => (runs.get(id) ?? []).map(mbps);
+  const cpuOf = (id: Contender) =>
+    median((runs.get(id) ?? []).map((run) => (run.cpu === undefined ? Number.NaN : run.cpu / run.bytes)));
   const rows = CONTENDERS.map(({ id, letter, name }) => {
     const measured = runs.get(id) ?? [];
     const rate = rates(id);
@@ -119,7 +121,9 @@ function throughputRows(size: number, runs: Map<Contender, Measured[]>): { rows:
     // Each round's A against the same round's other: the two ran seconds apart, under the same load.
     const paired = median(rates(than).map((rate, i) => ours[i]! / rate));
     const { letter } = nameOf(than);
-    const cells = [label(size), `A / ${letter}`, actual.toFixed(2), paired.toFixed(2)];
+    const cpu = cpuOf('ours') / cpuOf(than);
+    const cpuText = Number.isNaN(cpu) ? '-' : cpu.toFixed(2);
+    const cells = [label(size), `A / ${letter}`, actual.toFixed(2), paired.toFixed(2), cpuText];
     return [...cells, `>= ${ratio.toFixed(2)}`, verdict(actual >= ratio)];
   });
   return { rows, goals };
@@ -155,11 +159,12 @@ async function throughput(bench: BrowserBench, plan: ReturnType<typeof sideBySid
   };
   const goalTable: Table = {
     title: 'Upload throughput goals (ratios of medians)',
-    head: ['size', 'ratio', 'of medians', 'median of rounds', 'goal', 'verdict (of medians)'],
+    head: ['size', 'ratio', 'of medians', 'median of rounds', 'CPU per MB (A / X)', 'goal', 'verdict (of medians)'],
     rows: goals,
     notes: [
       'A: ours with defaults; B: cos-js-sdk-v5 defaults; C: cos-js-sdk-v5 tuned to our parts; D: one raw XHR PUT.',
       '"median of rounds": the median of each round\'s A / X, runs seconds apart under the same load; when it and the ratio of medians disagree, the machine\'s load moved during the run.',
+      '"CPU per MB (A / X)": the ratio of median CPU time per byte of the browser and the emulator (above 1: ours costs more); it moves far less with the machine\'s load than throughput does.',
     ],
   };
   return [throughputTable, goalTable];

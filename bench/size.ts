@@ -152,7 +152,8 @@ function goals(report: SizeReport): string[] {
   if (whole && sdk) {
     const ok = whole.gzip < sdk.gzip;
     const what = `${kB(whole.gzip)} vs ${kB(sdk.gzip)}`;
-    lines.push(`Goal: the whole element (UI and job tracking included) smaller than cos-js-sdk-v5 alone: ${what}, ${ok ? 'PASS' : 'FAIL'}.`);
+    const goal = 'the whole element (UI and job tracking included) smaller than cos-js-sdk-v5 alone';
+    lines.push(`Goal: ${goal}: ${what}, ${ok ? 'PASS' : 'FAIL'}.`);
   }
   return lines;
 }

@@ -71,7 +71,8 @@ async function verifyPairs(bench: BrowserBench, options: RunOptions, pairs: numb
 
 /** Verification's cost on loopback and on a capped link, and the hasher alone. */
 async function verifyCost(bench: BrowserBench, sizes: Plan): Promise<Table> {
-  console.log(`\nverification cost: ${label(sizes.loopback)} on loopback, ${label(sizes.network)} capped at ${NETWORK_CAP / 1e6} MB/s`);
+  const cap = `${label(sizes.network)} capped at ${NETWORK_CAP / 1e6} MB/s`;
+  console.log(`\nverification cost: ${label(sizes.loopback)} on loopback, ${cap}`);
   const loopback = await verifyPairs(bench, { size: sizes.loopback }, sizes.loopbackPairs);
   await bench.setFaults({ rules: [{ keyPrefix: CAPPED_PREFIX, bandwidth: NETWORK_CAP }] });
   let capped: Awaited<ReturnType<typeof verifyPairs>>;

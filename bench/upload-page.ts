@@ -10,7 +10,8 @@ import { DEFAULT_PART_SIZE, planPartSize } from '../src/core/upload/part-plan.js
 import { MemoryResumeStore } from '../src/core/upload/resume-store.js';
 import { DEFAULT_CONCURRENCY } from '../src/core/upload/upload-options.js';
 import { UploadStatus } from '../src/core/upload/upload-types.js';
-import { fetchCredentials, rawPut, sdkDefaults, sdkTuned, xhrCount, type ContenderRun, type HostConfig } from './contenders-page.js';
+import { fetchCredentials, rawPut, sdkDefaults, sdkTuned, xhrCount } from './contenders-page.js';
+import type { ContenderRun, HostConfig } from './contenders-page.js';
 
 /** Who uploads: our engine, cos-js-sdk-v5 (defaults, or tuned to our parts), or one raw XHR PUT. */
 export type Contender = 'ours' | 'cos-sdk' | 'cos-sdk-tuned' | 'xhr-put';
@@ -80,8 +81,11 @@ function takePickedFile(size: number): File {
 const uniqueKey = (prefix: string, size: number): string =>
   `${prefix}${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${size}.bin`;
 
+/** What an uploader itself reports; the page adds the time, the key and the counts. */
+type Outcome = Pick<RunResult, 'completeMs' | 'bytes' | 'multipart' | 'verified' | 'etag'>;
+
 /** Ours: `MultipartUpload` on a fresh `ServiceClient`, with the options given and defaults for the rest. */
-async function runOurs(run: ContenderRun, options: RunOptions): Promise<Omit<RunResult, 'contender' | 'ms' | 'key' | 'signingCalls' | 'requests'>> {
+async function runOurs(run: ContenderRun, options: RunOptions): Promise<Outcome> {
   const { config: host } = run;
   const client = new ServiceClient({
     transport: new XhrTransport(),
