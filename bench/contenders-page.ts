@@ -6,6 +6,11 @@
 //   verifies nothing unless told (`UploadCheckContentMd5`), so it is left at that;
 // - one raw `XMLHttpRequest` PUT of the whole File, signed with our core's `CredentialProvider`: the path's limit.
 // Every XMLHttpRequest the page opens is counted (the counter below wraps `open`), ours included.
+//
+// cos-js-sdk-v5 needs nothing unusual against the emulator: `Domain` set to the emulator's host template and
+// `Protocol: 'http:'`. Its multipart uploads start with `GET /?uploads&prefix=<key>` (ListMultipartUploads, looking
+// for an upload to resume), so its credentials must grant `name/cos:ListMultipartUploads`: /api/credentials does;
+// the widget's own policy (/api/sts) does not, and there the emulator refuses that request (403), as COS does.
 import COS from 'cos-js-sdk-v5';
 import { CredentialProvider } from '../src/core/index.js';
 

@@ -154,6 +154,7 @@ async function throughput(bench: BrowserBench, plan: ReturnType<typeof sideBySid
       'Time from the uploader\'s start (fresh client, credentials not yet fetched) to its result; MB/s = file bytes / that time.',
       'CPU ms/MB: CPU time of the browser and the emulator (every process the bench started) per MB sent: on loopback the uploads are CPU-bound, so this is what they cost.',
       `C is tuned to our part size (${DEFAULT_PART_SIZE / MiB} MiB) and concurrency (${DEFAULT_CONCURRENCY}); B uses cos-js-sdk-v5's defaults (1 MiB parts, 3 at once). Neither verifies the stored bytes (cos-js-sdk-v5 checks nothing unless UploadCheckContentMd5 is set); ours checks CRC-64.`,
+      'cos-js-sdk-v5 ran against the emulator with only its Domain and Protocol options set; its multipart uploads first list pending uploads (GET /?uploads, for resuming), which needs name/cos:ListMultipartUploads in the STS policy.',
       'Every object was checked afterwards from Node (HEAD: its size, and its ETag\'s part count: the parts each contender really sent) and deleted.',
     ],
   };
