@@ -13,6 +13,12 @@ const CLOCK_TICKS = 100;
 /** Memory of the page at one instant, in bytes: `js` its JSHeapUsedSize, `all` with ArrayBuffers and workers too. */
 export type HeapSample = { js: number; all: number };
 
+/**
+ * Where CPU time went: Chromium's renderer (the page, its workers), its browser process (which serves Blob reads),
+ * its network service, its other processes, and the emulator (the Node child).
+ */
+export type CpuKind = 'renderer' | 'browser' | 'network' | 'other' | 'emulator';
+
 /** One measured upload. */
 export interface Measured extends RunResult {
   /** Memory after a forced GC, before the upload. */
@@ -21,6 +27,8 @@ export interface Measured extends RunResult {
   peak: HeapSample;
   /** CPU seconds of the browser and the emulator during the upload; `undefined` without /proc. */
   cpu: number | undefined;
+  /** The same by process kind; `undefined` without /proc. */
+  cpuByKind: Record<CpuKind, number> | undefined;
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -47,8 +55,21 @@ async function sampleHeap(page: Page, session: CDPSession): Promise<HeapSample> 
   return { js: main.used, all: main.used + main.buffers + inWorkers };
 }
 
-/** CPU seconds (user + system, reaped children included) of every process descended from this one; Linux only. */
-async function descendantsCpu(): Promise<number | undefined> {
+/** The kind of a descendant process, from its command line. */
+async function kindOf(pid: number): Promise<CpuKind> {
+  // Chromium rewrites its children's command lines into one space-separated string: read it as text.
+  const line = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const type = /--type=([\w-]+)/.exec(line)?.[1];
+  if (type === undefined) return /^(\S*\/)?node(\0|\s|$)/.test(line) ? 'emulator' : 'browser';
+  if (type === 'renderer') return 'renderer';
+  return line.includes('network.mojom.NetworkService') ? 'network' : 'other';
+}
+
+/**
+ * CPU seconds (user + system, reaped children included) of every process descended from this one, by kind;
+ * Linux only.
+ */
+async function descendantsCpu(): Promise<Record<CpuKind, number> | undefined> {
   const names = await readdir('/proc').catch(() => undefined);
   if (!names) return undefined;
   const parents = new Map<number, number[]>();
@@ -62,13 +83,15 @@ async function descendantsCpu(): Promise<number | undefined> {
     parents.set(ppid, [...(parents.get(ppid) ?? []), pid]);
     cpu.set(pid, [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS);
   }
-  let total = 0;
+  const total: Record<CpuKind, number> = { renderer: 0, browser: 0, network: 0, other: 0, emulator: 0 };
   for (let queue = [...(parents.get(process.pid) ?? [])], pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    total += cpu.get(pid) ?? 0;
+    total[await kindOf(pid)] += cpu.get(pid) ?? 0;
     queue.push(...(parents.get(pid) ?? []));
   }
   return total;
 }
+
+const sum = (byKind: Record<CpuKind, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
 
 /**
  * Runs one upload in the page (`window.runUpload`, the file already picked) while sampling its memory and the CPU
@@ -93,8 +116,12 @@ export async function measureUpload(page: Page, session: CDPSession, options: Ru
     const upload = page.evaluate((o) => window.runUpload(o), options);
     const result = await within(upload, budget, `Uploading ${options.size} bytes`);
     const cpuAfter = await descendantsCpu();
-    const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-    return { ...result, baseline, peak, cpu };
+    let cpuByKind: Record<CpuKind, number> | undefined;
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      const kinds = Object.keys(cpuAfter) as CpuKind[];
+      cpuByKind = Object.fromEntries(kinds.map((kind) => [kind, cpuAfter[kind] - cpuBefore[kind]])) as Record<CpuKind, number>;
+    }
+    return { ...result, baseline, peak, cpu: cpuByKind && sum(cpuByKind), cpuByKind };
   } finally {
     running = false;
     await sampler;

@@ -105,12 +105,16 @@ function throughputRows(size: number, runs: Map<Contender, Measured[]>): { rows:
     const measured = runs.get(id) ?? [];
     const rate = rates(id);
     const cpu = measured.map((run) => (run.cpu === undefined ? Number.NaN : (run.cpu * 1000) / (run.bytes / 1e6)));
+    const split = (['renderer', 'browser', 'network', 'emulator'] as const).map((kind) =>
+      median(measured.map((run) => ((run.cpuByKind?.[kind] ?? Number.NaN) * 1000) / (run.bytes / 1e6))).toFixed(1),
+    );
     return [
       `${label(size)}`,
       `${letter} ${name}`,
       median(rate).toFixed(0),
       `${Math.min(...rate).toFixed(0)}–${Math.max(...rate).toFixed(0)}`,
       median(cpu).toFixed(1),
+      split.join(' / '),
       mib(Math.max(...measured.map((run) => run.peak.js))),
       String(rate.length),
     ];
@@ -148,11 +152,12 @@ async function throughput(bench: BrowserBench, plan: ReturnType<typeof sideBySid
   }
   const throughputTable: Table = {
     title: 'Upload throughput, side by side (headless Chromium -> emulator over HTTP on loopback)',
-    head: ['size', 'contender', 'MB/s median', 'min–max', 'CPU ms/MB', 'peak JS heap MiB', 'runs'],
+    head: ['size', 'contender', 'MB/s median', 'min–max', 'CPU ms/MB', 'renderer / browser / network / emulator', 'peak JS heap MiB', 'runs'],
     rows,
     notes: [
       'Time from the uploader\'s start (fresh client, credentials not yet fetched) to its result; MB/s = file bytes / that time.',
       'CPU ms/MB: CPU time of the browser and the emulator (every process the bench started) per MB sent: on loopback the uploads are CPU-bound, so this is what they cost.',
+      'Split by process (medians, ms/MB; /proc): Chromium\'s renderer (the page and its workers: hashing, signing, the uploader\'s JavaScript), its browser process (it serves the reads of Blob slices), its network service, and the emulator.',
       `C is tuned to our part size (${DEFAULT_PART_SIZE / MiB} MiB) and concurrency (${DEFAULT_CONCURRENCY}); B uses cos-js-sdk-v5's defaults (1 MiB parts, 3 at once). Neither verifies the stored bytes (cos-js-sdk-v5 checks nothing unless UploadCheckContentMd5 is set); ours checks CRC-64.`,
       'cos-js-sdk-v5 ran against the emulator with only its Domain and Protocol options set; its multipart uploads first list pending uploads (GET /?uploads, for resuming), which needs name/cos:ListMultipartUploads in the STS policy.',
       'Every object was checked afterwards from Node (HEAD: its size, and its ETag\'s part count: the parts each contender really sent) and deleted.',
