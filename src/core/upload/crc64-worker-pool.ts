@@ -46,9 +46,6 @@ const isReply = (data: unknown): data is Crc64Reply =>
   typeof (data as { id?: unknown }).id === 'number' &&
   (typeof (data as { crc?: unknown }).crc === 'string' || typeof (data as { error?: unknown }).error === 'string');
 
-const isReady = (data: unknown): boolean =>
-  typeof data === 'object' && data !== null && (data as { ready?: unknown }).ready === true;
-
 /**
  * One CRC-64 worker and the jobs of every hasher using it: started on the first hash, terminated after
  * `idleTimeout` without work, replaced by the main thread for good once it fails (refused, never loaded, crashed).
@@ -150,7 +147,8 @@ export class Crc64WorkerPool {
     worker.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (worker !== this.#worker) return;
       clearTimeout(this.#readyTimer);
-      if (!isReady(event.data)) this.#onReply(event.data);
+      // The first message says the worker loaded; `#onReply` ignores it, as it is no reply.
+      this.#onReply(event.data);
     });
     this.#readyTimer = setTimeout(() => {
       if (worker === this.#worker) this.#fallBack();
