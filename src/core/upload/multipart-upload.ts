@@ -346,7 +346,7 @@ export class MultipartUpload {
 
   /**
    * Lets go of what the upload holds while it is not running (done, failed or cancelled): the progress timer, the
-   * hasher it made (a later `start()` starts another worker).
+   * hasher it made (the page's CRC worker it used serves other uploads, and ends once idle).
    */
   #release(): void {
     this.#feed.stopTimer();

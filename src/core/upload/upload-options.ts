@@ -61,7 +61,7 @@ export interface MultipartUploadOptions {
    * @default true
    */
   verify?: boolean;
-  /** Computes the CRC-64s; share one between uploads to reuse its worker. @default a worker-backed hasher */
+  /** Computes the CRC-64s. @default a hasher on the page's one CRC worker, which every upload shares */
   hasher?: Crc64Hasher;
   /** Minimum milliseconds between two progress notifications (status changes are never delayed). @default 50 */
   progressInterval?: number;
