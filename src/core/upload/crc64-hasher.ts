@@ -7,16 +7,17 @@ import { Crc64WorkerPool } from './crc64-worker-pool.js';
  * Why a worker: even in WebAssembly, reading and hashing cost about 2 ms of CPU per MiB in Chromium here, so hashing
  * an 8 MiB part on the main thread would block the page for many frames and make upload progress stutter. The worker
  * reads the part from the Blob itself (a posted Blob shares its bytes, nothing is copied), once, so the main thread
- * only exchanges two small messages per part.
+ * only exchanges two small messages per part. One worker serves the whole page: every hasher made without options of
+ * its own (every upload, every `<cos-transcoder>`) shares it; it starts with the first hash and ends after 30 s
+ * without one.
  *
  * Why the upload still sends the Blob, not the bytes the worker read: Chromium's XHR reads a Blob body in the browser
  * process, straight from the file, at no cost to the page, while an `ArrayBuffer` body (even the same bytes) cost
  * about 25 times the CPU of the Blob for 256 MiB in 8 MiB parts (measured for issue 14). Re-wrapping the read bytes
- * in a new Blob copies them to the browser process, which saved nothing either. One worker serves the whole page: every hasher made without options of its own
- * (every upload, every `<cos-transcoder>`) shares it; it starts with the first hash and ends after 30 s without one.
+ * in a new Blob copies them to the browser process, which saved nothing either.
  *
- * Why WebAssembly: hash-wasm's CRC-64 runs at about twice the speed of the JavaScript one. Where the page's CSP
- * refuses WebAssembly (no `'wasm-unsafe-eval'`), the JavaScript CRC computes the same value.
+ * Why WebAssembly (`crc64-wasm.ts`): steady speed from the first byte, with no JIT warm-up in a new worker. Where the
+ * page's CSP refuses WebAssembly (no `'wasm-unsafe-eval'`), the JavaScript CRC computes the same value.
  *
  * Why a fallback: where there is no `Worker` (Node), where creating one is refused (a Content-Security-Policy
  * whose `worker-src` does not allow `blob:`) or where the worker fails to load or crashes, the same CRC is computed

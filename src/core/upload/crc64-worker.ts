@@ -5,13 +5,14 @@
  * The worker's script is not a file: it is the text of self-contained functions ({@link crc64WorkerMain},
  * `defineCrc64`, `defineWasmCrc64`) and the WebAssembly module's base64, served from a Blob URL
  * ({@link crc64WorkerUrl}). So it loads the same from Vite, esbuild, webpack, Rollup or a plain ESM build on a CDN,
- * none of which has to find, rewrite or emit a worker file. A page whose
- * Content-Security-Policy refuses `blob:` workers gets the main-thread fallback of the hasher; one that refuses
- * WebAssembly gets the JavaScript CRC in the worker.
+ * none of which has to find, rewrite or emit a worker file. A page whose Content-Security-Policy refuses `blob:`
+ * workers gets the main-thread fallback of the hasher; one that refuses WebAssembly gets the JavaScript CRC in the
+ * worker.
  *
  * Protocol: the worker first posts {@link Crc64Ready}; then the page posts {@link Crc64Request}s. A `{ id, blob }`
  * job is answered by exactly one {@link Crc64Reply} (`{ id, crc }` with the decimal CRC, or `{ id, error }`), unless
- * a `{ cancel: id }` arrives first: a cancelled job stops at its next read and is not answered. Jobs run one at a time, in the order received.
+ * a `{ cancel: id }` arrives first: a cancelled job stops at its next read and is not answered. Jobs run one at a
+ * time, in the order received.
  *
  * @module
  */
@@ -156,9 +157,9 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, engines: Crc64WorkerEng
 }
 
 /**
- * The worker's script: the functions' text and the module's base64, then the call that starts it. esbuild's `keepNames` (tsx, some
- * library builds) wraps named functions in calls of a bundle helper, `__name(fn, 'name')`: the script defines a
- * stand-in, since a function's name is only cosmetic here.
+ * The worker's script: the functions' text and the module's base64, then the call that starts it. esbuild's
+ * `keepNames` (tsx, some library builds) wraps named functions in calls of a bundle helper, `__name(fn, 'name')`:
+ * the script defines a stand-in, since a function's name is only cosmetic here.
  */
 export const crc64WorkerSource = (): string =>
   'var __name = (target) => target;\n' +

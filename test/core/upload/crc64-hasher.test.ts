@@ -125,7 +125,7 @@ describe('createCrc64Hasher', () => {
     expect(jsUpdates).to.equal(0);
   });
 
-  it('should hash with the JavaScript Crc64 where WebAssembly is refused (a CSP without wasm-unsafe-eval)', async () => {
+  it('should hash with the JavaScript Crc64 where WebAssembly is refused (a CSP without it)', async () => {
     const bytes = randomBytes(2 * MiB + 3, 11);
     const expected = crc64(bytes);
     const { Module } = WebAssembly;

@@ -43,7 +43,8 @@ const body = [
   ...BLOCK_LOOP, // the last bytes
   ...[GET, P, GET, STOP, I32_GE_U, BR_IF, 1], // while p < end
   ...[GET, CRC, GET, P, I64_LOAD8_U, 0, 0, I64_XOR, WRAP, I32_CONST, 0xff, 0x01, I32_AND], // (crc ^ byte) & 255
-  ...[I32_CONST, 3, I32_SHL, I64_LOAD, 3, 0, GET, CRC, I64_CONST, 8, I64_SHR_U, I64_XOR, SET, CRC], // table 0, ^ crc >> 8
+  ...[I32_CONST, 3, I32_SHL, I64_LOAD, 3, 0], // table 0
+  ...[GET, CRC, I64_CONST, 8, I64_SHR_U, I64_XOR, SET, CRC], // ^ crc >> 8
   ...[GET, P, I32_CONST, 1, I32_ADD, SET, P, BR, 0, END, END], // p += 1
   ...[GET, CRC, I64_CONST, 0x7f, I64_XOR, END], // return ~crc
 ];

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { crc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
-import { crc64WorkerSource, type Crc64Ready, type Crc64Reply, type Crc64Request } from '../../../src/core/upload/crc64-worker.js';
+import {
+  crc64WorkerSource,
+  type Crc64Ready,
+  type Crc64Reply,
+  type Crc64Request,
+} from '../../../src/core/upload/crc64-worker.js';
 import { randomBytes } from '../../helpers/random-bytes.js';
 
 /**
