@@ -1,8 +1,9 @@
 /**
  * CRC-64/XZ in WebAssembly: a 300-byte module, somewhat faster than the JavaScript {@link Crc64} once that is
  * warm (about 1 GB/s against 0.8 here) and as fast from the first call (no JIT warm-up in each new worker). Its one
- * function is the slicing-by-8 loop of `Crc64` over 64-bit words; the tables are built here. The module is written out opcode by opcode in `test/core/upload/crc64-wasm.test.ts`, which
- * checks these bytes against it and the CRCs against the JavaScript engine and against hash-wasm's CRC-64.
+ * function is the slicing-by-8 loop of `Crc64` over 64-bit words; the tables are built here. The module is written
+ * out opcode by opcode in `test/core/upload/crc64-wasm.test.ts`, which checks these bytes against it and the CRCs
+ * against the JavaScript engine and against hash-wasm's CRC-64.
  *
  * Where WebAssembly is refused (a Content-Security-Policy without `'wasm-unsafe-eval'`) or absent,
  * {@link defineWasmCrc64} returns `undefined` and callers use the JavaScript engine.
