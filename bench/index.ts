@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createAuthorization } from '../src/core/signing/authorization.js';
 import { parseJobsResponse } from '../src/core/protocol/ci-schemas.js';
 import { buildTranscodeJobRequest } from '../src/core/protocol/job-request.js';
-import { benchEmulatorIngest } from './emulator.js';
+import { benchEmulatorIngest, type IngestSummary } from './emulator.js';
 import { benchJobRequests } from './jobs-requests.js';
 import { benchMedia } from './media.js';
 import { printTable, verdict, writeResults, type Table } from './report.js';
@@ -117,26 +117,14 @@ const cases: Case[] = [
   },
 ];
 
-/** The emulator ingest's summary as bench/emulator.ts returns it (read defensively: older versions return nothing). */
-interface IngestSummary {
-  emulatorMBps: number;
-  bareMBps: number;
-  ratio: number;
-  lines: string[];
-}
-
-const isIngestSummary = (value: unknown): value is IngestSummary =>
-  typeof value === 'object' && value !== null && typeof (value as IngestSummary).ratio === 'number';
-
-function ingestTable(summary: unknown): Table {
+function ingestTable(summary: IngestSummary): Table {
   const title = 'Emulator ingest vs a bare Node HTTP server (MD5 + write) on the same machine, same run';
-  if (!isIngestSummary(summary)) return { title, head: ['result'], rows: [['no summary returned']], notes: [] };
   const { emulatorMBps, bareMBps, ratio, lines } = summary;
   return {
     title,
     head: ['emulator MB/s', 'bare server MB/s', 'ratio', 'goal'],
     rows: [[emulatorMBps.toFixed(0), bareMBps.toFixed(0), ratio.toFixed(2), `>= 0.70: ${verdict(ratio >= 0.7)}`]],
-    notes: Array.isArray(lines) ? lines.map((line) => line.trim()) : [],
+    notes: lines.map((line) => line.trim()),
   };
 }
 

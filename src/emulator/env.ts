@@ -7,6 +7,7 @@ import type { FaultConfig, Operation } from './faults/fault-config.js';
 import type { MediaTools } from './media/ffmpeg-tools.js';
 import type { RequestContext } from './http/request-context.js';
 import type { BucketConfig, ResolvedEmulatorOptions } from './options.js';
+import type { ObjectLease, ObjectSegment } from './storage/object-segments.js';
 
 /** An object as the emulator stores it. */
 export interface StoredObject {
@@ -22,7 +23,10 @@ export interface StoredObject {
   contentType: string;
   /** Stored request headers echoed on GET / HEAD: `x-cos-meta-*`, `Cache-Control`, `Content-Disposition`... */
   headers: Record<string, string>;
-  /** Absolute path of the object's bytes. */
+  /**
+   * Absolute path of the object's bytes; for an object made of parts, where its one-file copy goes (made on first
+   * {@link ObjectStore.localFile}).
+   */
   file: string;
 }
 
@@ -39,6 +43,24 @@ export interface ObjectStore {
   delete(bucket: string, key: string): Promise<boolean>;
   /** Keys of a bucket starting with `prefix`, sorted. */
   list(bucket: string, prefix?: string): Promise<StoredObject[]>;
+  /**
+   * Makes `segments` (files on the data folder's file system, left in place) the bytes of the object `key`, in
+   * order, replacing any previous version atomically. Costs one link per segment, whatever their size.
+   */
+  commitSegments(
+    bucket: string,
+    key: string,
+    segments: readonly ObjectSegment[],
+    metadata: ObjectMetadata,
+  ): Promise<StoredObject>;
+  /** The current version of `key` held for reading, or `undefined` when there is no such object. */
+  open(bucket: string, key: string): ObjectLease | undefined;
+  /**
+   * A path of one file holding the whole current version of `key` (for FFmpeg, which needs a seekable input):
+   * the object's own file, or a copy of its segments made on first use, kept and deleted with the version.
+   * `undefined` when there is no such object.
+   */
+  localFile(bucket: string, key: string): Promise<string | undefined>;
 }
 
 /** The result of streaming a request body to a file. */

@@ -65,7 +65,7 @@ describe('MultipartUpload in Chromium against a faulty emulator', () => {
     const prefix = uniquePrefix();
     await setFaults([{ keyPrefix: prefix, operations: ['UploadPart'], bandwidth: 2 * MiB }]);
     const credentials = hostCredentials('/api/credentials?durationSeconds=3');
-    const { transport, file, upload } = partsUpload(`${prefix}slow.bin`, 14 * MiB, {}, { credentials });
+    const { transport, file, upload, snapshots } = partsUpload(`${prefix}slow.bin`, 14 * MiB, {}, { credentials });
 
     const startedAt = performance.now();
     const result = await upload.start();
@@ -73,6 +73,8 @@ describe('MultipartUpload in Chromium against a faulty emulator', () => {
     expect(performance.now() - startedAt, 'the upload outlived its first credentials').to.be.above(5000);
     expect(result).to.include({ verified: true, multipart: true });
     expect(credentials.calls).to.be.at.least(3);
+    // Seconds long, so the meter (which reports 0 over spans under 250 ms) measured a rate on the way.
+    expect(snapshots.some((snapshot) => snapshot.progress.bytesPerSecond > 0), 'a measured rate').to.equal(true);
     // Renewed ahead of expiry: the service refused nothing.
     expect(transport.sent.filter((request) => request.status !== 200)).to.deep.equal([]);
     await expectStored(`${prefix}slow.bin`, file);

@@ -57,7 +57,6 @@ describe('MultipartUpload in Chromium against the emulator', () => {
     expect(result).to.include({ key, size: file.size, multipart: true, verified: true, resumedParts: 0 });
     expect(result.etag).to.match(new RegExp(`^"[0-9a-f]{32}-${parts}"$`));
     expectSteadyProgress(snapshots, file.size);
-    expect(snapshots.some((snapshot) => snapshot.progress.bytesPerSecond > 0), 'a measured rate').to.equal(true);
     await expectStored(key, file);
   });
 

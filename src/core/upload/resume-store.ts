@@ -50,6 +50,8 @@ const boundedText = (max: number, pattern?: RegExp) =>
     ? z.string().check(z.minLength(1), z.maxLength(max), z.regex(pattern))
     : z.string().check(z.minLength(1), z.maxLength(max));
 
+const wholeNumber = z.refine(Number.isInteger, { error: 'must be an integer', abort: true });
+
 /**
  * Validates a {@link ResumeRecord} read back from storage, which may be corrupt, from another version or tampered
  * with. Every field is checked (bucket and region as COS names them, `uploadId` 1 to 256 URL-safe
@@ -58,15 +60,15 @@ const boundedText = (max: number, pattern?: RegExp) =>
  */
 export const ResumeRecordSchema = z
   .strictObject({
-    version: z.literal(1),
+    version: z.custom<1>((value) => value === 1),
     fingerprint: boundedText(1024, VISIBLE_ASCII),
     bucket: boundedText(128, BUCKET_PATTERN),
     region: boundedText(64, REGION_PATTERN),
     key: boundedText(1024),
     // The characters InitiateMultipartUploadResult accepts: the id goes into URLs.
     uploadId: boundedText(256, /^[A-Za-z0-9._~-]+$/),
-    partSize: z.int().check(z.gte(MIN_PART_SIZE), z.lte(MAX_PART_SIZE)),
-    size: z.int().check(z.gte(0)),
+    partSize: z.number().check(wholeNumber, z.gte(MIN_PART_SIZE), z.lte(MAX_PART_SIZE)),
+    size: z.number().check(wholeNumber, z.gte(0)),
     createdAt: z.number().check(z.gte(0)),
   })
   .check(

@@ -9,6 +9,7 @@ import {
   wholeNumber,
   withMethods,
 } from '../options.js';
+import { plainRecord } from '../protocol/schema-helpers.js';
 import type { ServiceClient } from '../transport/service-client.js';
 import { createCrc64Hasher, type Crc64Hasher } from './crc64-hasher.js';
 import { DEFAULT_OFFLINE_RECHECK_MS, DEFAULT_OFFLINE_WAIT_MS } from './offline-wait.js';
@@ -122,7 +123,7 @@ const UploadOptionsSchema = z.object({
   contentType: z.optional(
     checked<string>((value) => typeof value === 'string' && value !== '', 'must be a non-empty string'),
   ),
-  headers: z.optional(z.record(z.string(), z.unknown())),
+  headers: z.optional(plainRecord('must be a record')),
   partSize: z.optional(
     wholeNumber(
       MIN_PART_SIZE,

@@ -8,7 +8,6 @@ import { chooseFontFile, fontQueryFor } from '../media/fonts.js';
 import type { CiMediaInfo } from '../media/media-info.js';
 import { probeMediaInfo } from '../media/media-probe.js';
 import { EncodePlanError, imageObjectOf } from '../media/watermark-filters.js';
-import { segmentedStore } from '../storage/object-segments.js';
 import type { TranscodeTemplate } from './templates.js';
 
 /** FFmpeg found at start. */
@@ -139,7 +138,7 @@ async function imageFiles(env: EmulatorEnv, bucket: string, urls: readonly strin
   const images = new Map<string, string>();
   for (const url of urls) {
     const object = imageObjectOf(url, bucket);
-    const file = object && (await segmentedStore(env.objects).localFile(object.bucket, object.key));
+    const file = object && (await env.objects.localFile(object.bucket, object.key));
     if (file === undefined) continue;
     if (!(await isPicture(file))) {
       throw new EncodeFailure('InvalidInput', `The watermark image ${url} is not a PNG, JPEG, GIF, BMP or WebP picture.`);

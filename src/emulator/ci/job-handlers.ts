@@ -8,7 +8,6 @@ import { extractWatermark, writeWatermarkedCopy, type DigitalWatermarkMark } fro
 import { EncodeError } from '../media/ffmpeg-run.js';
 import { mediaInfoFromProbe } from '../media/media-info.js';
 import { MediaProbeError, probeMp4 } from '../media/mp4-probe.js';
-import { segmentedStore } from '../storage/object-segments.js';
 import { EncodeFailure, encodeTranscode, type EncodeControl, type EncodedOutput } from './job-encode.js';
 import type { Job, JobResult } from './job-store.js';
 
@@ -72,7 +71,7 @@ async function hashFile(file: string): Promise<{ md5: string; crc64: string }> {
 
 /** The input object's bytes in one file (a multipart object's parts are copied into one on first use). */
 function inputFile(env: EmulatorEnv, job: Job): Promise<string | undefined> {
-  return segmentedStore(env.objects).localFile(job.bucket, job.request.Input.Object);
+  return env.objects.localFile(job.bucket, job.request.Input.Object);
 }
 
 const MISSING_INPUT = 'The input object does not exist (it was deleted after the job was submitted).';

@@ -6,7 +6,6 @@ import { crc64Combine, formatCrc64 } from '../../core/upload/crc64.js';
 import type { EmulatorEnv, Handler } from '../env.js';
 import { serviceError } from '../errors.js';
 import { replyXml } from '../http/reply.js';
-import { segmentedStore } from '../storage/object-segments.js';
 import { namedUpload, noSuchUpload } from './named-upload.js';
 import type { MultipartStore, PartRecord, UploadRecord } from './multipart-store.js';
 import { bucketName } from './object-handlers.js';
@@ -107,7 +106,7 @@ export function completeMultipartUpload(env: EmulatorEnv, store: MultipartStore,
     const crc64 = combinedCrc64(parts);
     const size = parts.reduce((total, part) => total + part.size, 0);
     try {
-      await segmentedStore(env.objects).commitSegments(upload.bucket, upload.key, parts, {
+      await env.objects.commitSegments(upload.bucket, upload.key, parts, {
         size,
         etag,
         crc64,

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { EmulatorEnv, Handler, StoredObject } from '../env.js';
 import { EmulatorError, serviceError } from '../errors.js';
 import { reply } from '../http/reply.js';
-import { readSegments, segmentedStore } from '../storage/object-segments.js';
+import { readSegments } from '../storage/object-segments.js';
 import { header, objectKey, type RequestContext } from '../http/request-context.js';
 import { crcHeader, etagListMatches, objectHeaders, uploadMetadata, validateKey } from './object-headers.js';
 import { parseRange } from './range.js';
@@ -70,7 +70,7 @@ function preconditionStatus(ctx: RequestContext, object: StoredObject): 304 | 41
  */
 function serveObject(env: EmulatorEnv, withBody: boolean): Handler {
   return async (ctx) => {
-    const lease = segmentedStore(env.objects).open(bucketName(ctx), objectKey(ctx));
+    const lease = env.objects.open(bucketName(ctx), objectKey(ctx));
     if (!lease) throw noSuchKey();
     try {
       const { object } = lease;

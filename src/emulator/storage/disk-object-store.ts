@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ObjectMetadata, StoredObject } from '../env.js';
+import type { ObjectMetadata, ObjectStore, StoredObject } from '../env.js';
 import { TEMP_SUBFOLDER } from './data-dir.js';
 import { readJsonFile } from './json-file.js';
 import {
@@ -9,7 +9,6 @@ import {
   linkSegments,
   type ObjectLease,
   type ObjectSegment,
-  type SegmentedObjectStore,
 } from './object-segments.js';
 
 /** Largest sidecar read back: an object's metadata, stored headers and up to 10,000 segment sizes. */
@@ -90,7 +89,7 @@ function entryOf(sidecar: Sidecar | undefined, path: string): Entry | undefined 
  * until its last reader lets go, so a reader always gets exactly one version's bytes. Commits and deletes of one
  * key run one at a time, so the index, the sidecar and the data files always describe the same version.
  */
-export class DiskObjectStore implements SegmentedObjectStore {
+export class DiskObjectStore implements ObjectStore {
   readonly #index = new Map<string, Entry>();
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Readers per version (by its `file`), and the versions gone from the index whose files wait for them. */

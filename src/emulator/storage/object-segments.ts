@@ -3,7 +3,7 @@ import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectMetadata, ObjectStore, StoredObject } from '../env.js';
+import type { StoredObject } from '../env.js';
 
 /** One file holding a run of an object's bytes: the whole object, or one part of a multipart upload. */
 export interface ObjectSegment {
@@ -22,42 +22,6 @@ export interface ObjectLease {
   readonly segments: readonly ObjectSegment[];
   /** Lets the version's files go; later calls do nothing. */
   release(): void;
-}
-
-/** An {@link ObjectStore} whose objects may be stored as several files, read across them. */
-export interface SegmentedObjectStore extends ObjectStore {
-  /**
-   * Makes `segments` (files on the data folder's file system, left in place) the bytes of the object `key`, in
-   * order, replacing any previous version atomically. Costs one link per segment, whatever their size.
-   */
-  commitSegments(
-    bucket: string,
-    key: string,
-    segments: readonly ObjectSegment[],
-    metadata: ObjectMetadata,
-  ): Promise<StoredObject>;
-  /** The current version of `key` held for reading, or `undefined` when there is no such object. */
-  open(bucket: string, key: string): ObjectLease | undefined;
-  /**
-   * A path of one file holding the whole current version of `key` (for FFmpeg, which needs a seekable input):
-   * the object's own file, or a copy of its segments made on first use, kept and deleted with the version.
-   * `undefined` when there is no such object.
-   */
-  localFile(bucket: string, key: string): Promise<string | undefined>;
-}
-
-// TODO(#14): `ObjectStore` in env.ts should declare these methods; until then the emulator's one store is checked.
-/** `store` as the segmented store it is (the emulator's `DiskObjectStore`). */
-export function segmentedStore(store: ObjectStore): SegmentedObjectStore {
-  const candidate = store as Partial<SegmentedObjectStore>;
-  if (
-    typeof candidate.commitSegments !== 'function' ||
-    typeof candidate.open !== 'function' ||
-    typeof candidate.localFile !== 'function'
-  ) {
-    throw new Error('the object store does not store objects as segments');
-  }
-  return store as SegmentedObjectStore;
 }
 
 /**
