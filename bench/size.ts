@@ -85,7 +85,7 @@ const ROWS: SizeRow[] = [
     entry: 'src/index.ts',
     external: [],
     plugins: [],
-    budget: 93 * KIB,
+    budget: 88 * KIB,
     why: 'held; goal: under cos-js-sdk-v5, ~49 kB',
   },
   {
@@ -93,7 +93,7 @@ const ROWS: SizeRow[] = [
     entry: 'src/core/index.ts',
     external: ['zod', 'fast-xml-parser', 'lit'],
     plugins: [],
-    budget: 39.5 * KIB,
+    budget: 40 * KIB,
     why: 'held',
   },
   {
@@ -101,7 +101,7 @@ const ROWS: SizeRow[] = [
     entry: 'src/core/index.ts',
     external: [],
     plugins: [],
-    budget: 72.5 * KIB,
+    budget: 67.5 * KIB,
     why: 'held',
   },
   {
