@@ -7,8 +7,6 @@
 // Server-Sent Events. Requests are counted at the transport. BENCH_QUICK=1 scales the job down to 15 s.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { getFederationToken } from '../demo/host/sts-client.js';
-import { widgetPolicy } from '../demo/host/widget-policy.js';
 import { JobTracker } from '../src/core/jobs/job-tracker.js';
 import type { JobSnapshot } from '../src/core/jobs/job-types.js';
 import { submitJob } from '../src/core/jobs/submit-job.js';
@@ -22,6 +20,7 @@ import { RelayServer } from '../test/helpers/relay-server.js';
 import { RecordingTransport, SseRelaySubscriber, transcodeRequest } from '../test/node/jobs/emulator-jobs-setup.js';
 import type { TranscodeExtras } from '../test/node/jobs/emulator-jobs-setup.js';
 import { verdict, type Table } from './report.js';
+import { widgetCredentials } from '../test/helpers/widget-credentials.js';
 
 const SAMPLE = fileURLToPath(new URL('../test/fixtures/media/sample-640x360.mp4', import.meta.url));
 const QUEUE_MS = 1000;
@@ -58,13 +57,7 @@ function countingClient(emulator: Emulator, transport: RecordingTransport, onSig
     authorizer: new CredentialProvider({
       getAuthorization: () => {
         onSign();
-        return getFederationToken({
-          endpoint: endpoints.sts,
-          secretId: endpoints.secretId,
-          secretKey: endpoints.secretKey,
-          region: REGION,
-          policy: widgetPolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
-        });
+        return widgetCredentials(endpoints);
       },
     }),
     bucket: BUCKET,

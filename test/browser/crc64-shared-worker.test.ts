@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { crc64, crc64Combine } from '../../src/core/upload/crc64.js';
-import { createCrc64Hasher, type Crc64Hasher } from '../../src/core/upload/crc64-hasher.js';
+import type { Crc64Hasher } from '../../src/core/upload/crc64-hasher.js';
 import { CRC64_WASM, defineWasmCrc64 } from '../../src/core/upload/crc64-wasm.js';
 import { crc64WorkerSource, crc64WorkerUrl } from '../../src/core/upload/crc64-worker.js';
 import { completeReply, crcOf, initiateReply, nextParts, partEtag, uploadSetup } from '../helpers/upload-setup.js';
 import { randomBytes } from '../helpers/random-bytes.js';
+import { trackHashers } from '../helpers/tracked-hashers.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,17 +22,7 @@ globalThis.Worker = class CountedWorker extends NativeWorker {
   }
 };
 
-let hashers: Crc64Hasher[] = [];
-const hasherOf = (...args: Parameters<typeof createCrc64Hasher>): Crc64Hasher => {
-  const hasher = createCrc64Hasher(...args);
-  hashers.push(hasher);
-  return hasher;
-};
-
-afterEach(() => {
-  for (const hasher of hashers) hasher.close();
-  hashers = [];
-});
+const hasherOf = trackHashers();
 
 /** Uploads `size` bytes in 1 MiB parts through a scripted service with `hasher` (the upload's own when undefined). */
 async function upload(size: number, seed: number, hasher: Crc64Hasher | undefined) {

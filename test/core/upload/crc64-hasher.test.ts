@@ -1,25 +1,15 @@
 import { expect } from 'chai';
 import { Crc64, crc64 } from '../../../src/core/upload/crc64.js';
-import { createCrc64Hasher, type Crc64Hasher } from '../../../src/core/upload/crc64-hasher.js';
 import { rejection } from '../../helpers/expect-error.js';
 import { watchAbortListeners } from '../transport/leak-tracker.js';
 import { randomBytes } from '../../helpers/random-bytes.js';
+import { countJsCrcUpdates, trackHashers } from '../../helpers/tracked-hashers.js';
 
 const MiB = 1024 * 1024;
 
 
 /** Hashers made by a test, closed after it. */
-let hashers: Crc64Hasher[] = [];
-const hasherOf = (...args: Parameters<typeof createCrc64Hasher>): Crc64Hasher => {
-  const hasher = createCrc64Hasher(...args);
-  hashers.push(hasher);
-  return hasher;
-};
-
-afterEach(() => {
-  for (const hasher of hashers) hasher.close();
-  hashers = [];
-});
+const hasherOf = trackHashers();
 
 describe('createCrc64Hasher', () => {
   it('should give the CRC-64/XZ check value of "123456789"', async () => {
@@ -111,17 +101,9 @@ describe('createCrc64Hasher', () => {
   it('should hash with WebAssembly, not the JavaScript Crc64, where WebAssembly runs', async () => {
     const bytes = randomBytes(MiB + 9, 10);
     const expected = crc64(bytes);
-    const update = Crc64.prototype.update;
-    let jsUpdates = 0;
-    Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
-      jsUpdates += 1;
-      return update.call(this, bytes);
-    };
-    try {
+    const jsUpdates = await countJsCrcUpdates(Crc64, async () => {
       expect(await hasherOf({ worker: false }).hash(new Blob([bytes]))).to.equal(expected);
-    } finally {
-      Crc64.prototype.update = update;
-    }
+    });
     expect(jsUpdates).to.equal(0);
   });
 
@@ -129,22 +111,17 @@ describe('createCrc64Hasher', () => {
     const bytes = randomBytes(2 * MiB + 3, 11);
     const expected = crc64(bytes);
     const { Module } = WebAssembly;
-    const update = Crc64.prototype.update;
-    let jsUpdates = 0;
     WebAssembly.Module = function refused() {
       throw new WebAssembly.CompileError('Refused to compile WebAssembly');
     } as unknown as typeof WebAssembly.Module;
-    Crc64.prototype.update = function (this: Crc64, bytes: Uint8Array) {
-      jsUpdates += 1;
-      return update.call(this, bytes);
-    };
     try {
-      expect(await hasherOf({ worker: false }).hash(new Blob([bytes]))).to.equal(expected);
+      const jsUpdates = await countJsCrcUpdates(Crc64, async () => {
+        expect(await hasherOf({ worker: false }).hash(new Blob([bytes]))).to.equal(expected);
+      });
+      expect(jsUpdates).to.equal(3);
     } finally {
       WebAssembly.Module = Module;
-      Crc64.prototype.update = update;
     }
-    expect(jsUpdates).to.equal(3);
   });
 
   it('should not run in a worker before the first hash', () => {

@@ -1,7 +1,5 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { getFederationToken } from '../../../demo/host/sts-client.js';
-import { widgetPolicy } from '../../../demo/host/widget-policy.js';
 import { MemoryJobRecordStore } from '../../../src/core/jobs/job-records.js';
 import type { JobRequest } from '../../../src/core/protocol/job-request-schemas.js';
 import { listSessions } from '../../../src/core/session/session-storage.js';
@@ -13,6 +11,7 @@ import { BUCKET, REGION, rawRequest, seedObject, startTestEmulator } from '../..
 import { rejection } from '../../helpers/expect-error.js';
 import { MapStorage } from '../../helpers/map-storage.js';
 import { pageClient, submitAsEarlierPage } from '../jobs/emulator-jobs-setup.js';
+import { widgetCredentials } from '../../helpers/widget-credentials.js';
 
 const TEMPLATE = 't1460606b9752148c4ab182f55163ba7cd';
 const MARK = 'cos-transcoder_session-2024';
@@ -52,13 +51,7 @@ describe('TranscodeSession against the emulator', function () {
       region: REGION,
       getAuthorization: () => {
         credentialCalls += 1;
-        return getFederationToken({
-          endpoint: endpoints.sts,
-          secretId: endpoints.secretId,
-          secretKey: endpoints.secretKey,
-          region: REGION,
-          policy: widgetPolicy({ appId: endpoints.appId, bucket: BUCKET, region: REGION, prefix: '' }),
-        });
+        return widgetCredentials(endpoints);
       },
       transport: new LoopbackTransport(),
       protocol: endpoints.protocol,
