@@ -32,6 +32,8 @@ export interface RunOptions {
   concurrency?: number;
   /** Ours only: CRC-64 checks; the engine's default (on) when absent. */
   verify?: boolean;
+  /** Ours only: size from which the file goes up in parts; the engine's default when absent. */
+  multipartThreshold?: number;
   /** Where the object's key starts, so that an emulator fault can name these uploads alone. @default 'bench/' */
   keyPrefix?: string;
 }
@@ -108,6 +110,7 @@ async function runOurs(run: ContenderRun, options: RunOptions): Promise<Outcome>
     ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.verify === undefined ? {} : { verify: options.verify }),
+    ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
   });
   let completing: number | undefined;
   upload.subscribe(({ status }) => {

@@ -65,7 +65,7 @@ describe('MultipartUpload in Chromium against the emulator', () => {
     const transport = new CountingTransport();
     const file = generatedFile(24 * MiB);
     const key = `${uniquePrefix()}paused.bin`;
-    const upload = new MultipartUpload({ client: createClient({ transport }), file, key, partSize: MiB });
+    const upload = new MultipartUpload({ client: createClient({ transport }), file, key, partSize: MiB, multipartThreshold: MiB });
     let inFlightAtPause: number[] = [];
     transport.onResponse = () => {
       if (transport.acknowledgedParts().length !== 6) return;
@@ -101,7 +101,7 @@ describe('MultipartUpload in Chromium against the emulator', () => {
     const file = generatedFile(24 * MiB);
     const key = `${prefix}cancelled.bin`;
     const storage = new LocalStorageResumeStore({ prefix: storagePrefix });
-    const upload = new MultipartUpload({ client, file, key, partSize: MiB, storage });
+    const upload = new MultipartUpload({ client, file, key, partSize: MiB, multipartThreshold: MiB, storage });
     const records = () => storedRecords(storagePrefix);
     let recordsBeforeCancel = 0;
     let cancelled: Promise<void> | undefined;
@@ -129,7 +129,7 @@ describe('MultipartUpload in Chromium against the emulator', () => {
     const file = generatedFile(24 * MiB);
     const key = `${prefix}resumed.bin`;
     const first = new CountingTransport();
-    const options = { file, key, partSize: MiB, concurrency: 3, hasher };
+    const options = { file, key, partSize: MiB, multipartThreshold: MiB, concurrency: 3, hasher };
     const a = new MultipartUpload({
       ...options,
       client: createClient({ transport: first }),
