@@ -46,9 +46,9 @@ function replies(worker: Worker, count: number, ms = 5000): Promise<Crc64Reply[]
   return new Promise((resolve, reject) => {
     const received: Crc64Reply[] = [];
     const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${count} replies`)), ms);
-    worker.addEventListener('message', (event: MessageEvent<Crc64Reply | { ready: true }>) => {
-      // The worker says it loaded first; only job replies are counted.
-      if ('ready' in event.data) return;
+    worker.addEventListener('message', (event: MessageEvent<Crc64Reply | { ready: true } | { read: number }>) => {
+      // The worker says it loaded first, and may say it is still reading; only job replies are counted.
+      if (!('crc' in event.data || 'error' in event.data)) return;
       received.push(event.data);
       if (received.length === count) {
         clearTimeout(timer);
@@ -163,6 +163,53 @@ describe('createCrc64Hasher in a browser', () => {
     URL.revokeObjectURL(silent);
     expect(crc).to.equal(11051210869376104954n);
     expect(hasher.offMainThread).to.equal(false);
+  });
+
+  it('should finish on the main thread the hashes of a worker that goes silent, then try one more worker', async () => {
+    // A worker that loads and then never answers: what a Blob read that never settles looks like from the page.
+    const stuck = URL.createObjectURL(
+      new Blob(['postMessage({ ready: true, wasm: false }); onmessage = () => {};'], { type: 'text/javascript' }),
+    );
+    let started = 0;
+    const hasher = hasherOf({
+      createWorker: () => {
+        started += 1;
+        return workerAt(stuck);
+      },
+      stallTimeout: 150,
+    });
+    const check = '123456789';
+    const first = await Promise.all([hasher.hash(new Blob([check])), hasher.hash(new Blob(['']))]);
+    expect(first).to.deep.equal([11051210869376104954n, 0n]);
+    expect([started, hasher.offMainThread]).to.deep.equal([1, false]);
+    // The second stuck worker is the last: from then on the main thread hashes without waiting for one.
+    expect(await hasher.hash(new Blob([check]))).to.equal(11051210869376104954n);
+    expect(started).to.equal(2);
+    const before = performance.now();
+    expect(await hasher.hash(new Blob([check]))).to.equal(11051210869376104954n);
+    expect(performance.now() - before).to.be.below(150);
+    expect(started).to.equal(2);
+    URL.revokeObjectURL(stuck);
+  });
+
+  it('should wait for a worker that reads slowly but says so', async () => {
+    // Says it is still reading every 40 ms, past the stall timeout, then answers: the answer must be the worker's.
+    const slow = URL.createObjectURL(
+      new Blob(
+        [
+          'postMessage({ ready: true, wasm: false });',
+          'onmessage = ({ data }) => {',
+          '  const beat = setInterval(() => postMessage({ id: data.id, read: 1 }), 40);',
+          '  setTimeout(() => { clearInterval(beat); postMessage({ id: data.id, crc: "42" }); }, 600);',
+          '};',
+        ],
+        { type: 'text/javascript' },
+      ),
+    );
+    const hasher = hasherOf({ createWorker: () => workerAt(slow), stallTimeout: 150 });
+    expect(await hasher.hash(new Blob(['123456789']))).to.equal(42n);
+    expect(hasher.offMainThread).to.equal(true);
+    URL.revokeObjectURL(slow);
   });
 
   it('should tell the worker to cancel a hash whose signal aborts', async () => {

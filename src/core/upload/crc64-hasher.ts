@@ -36,7 +36,7 @@ export interface Crc64Hasher {
    */
   readonly offMainThread: boolean;
   /**
-   * Lets go of the worker. A hasher with a worker of its own (`createWorker`, `readyTimeout` or `idleTimeout` given)
+   * Lets go of the worker. A hasher with a worker of its own (`createWorker` or a timeout given)
    * terminates it, and its pending hashes are finished on the main thread, one at a time; the page's shared worker
    * goes on serving the other hashers and ends once idle. None is lost either way (abort their signals to drop
    * them), and a later {@link Crc64Hasher.hash} works as before. Idempotent.
@@ -65,10 +65,19 @@ export interface Crc64HasherOptions {
    * @default 30000
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds a worker with hashes to do may stay silent before it is deemed stuck: its hashes are finished on
+   * the main thread and the next hash starts another worker (after two stuck ones in a row, hashing stays on the
+   * main thread). A worker reports at least once a second while it reads, so only a read that never settles trips
+   * it: Chromium has been seen to leave a Blob read in a worker pending for good, which held the upload forever.
+   * @default 10000
+   */
+  stallTimeout?: number;
 }
 
 const DEFAULT_READY_TIMEOUT = 5000;
 const DEFAULT_IDLE_TIMEOUT = 30_000;
+const DEFAULT_STALL_TIMEOUT = 10_000;
 
 /** A classic worker from the script's Blob URL: no bundler needs to know about it (see `crc64-worker.ts`). */
 const startWorker = (): Worker => new Worker(crc64WorkerUrl());
@@ -107,8 +116,8 @@ class PooledCrc64Hasher implements Crc64Hasher {
 
 /**
  * Creates a {@link Crc64Hasher}. With `worker` left on and a platform that has `Worker`, hashes run in a worker
- * started on the first `hash()`, in the order called: the page's shared worker, unless `createWorker`,
- * `readyTimeout` or `idleTimeout` asks for one of its own. Otherwise, and permanently after the worker fails,
+ * started on the first `hash()`, in the order called: the page's shared worker, unless `createWorker` or a
+ * timeout asks for one of its own. Otherwise, and permanently after the worker fails,
  * hashing runs on the main thread, reading 1 MiB at a time.
  *
  * @example
@@ -120,20 +129,19 @@ class PooledCrc64Hasher implements Crc64Hasher {
  * ```
  */
 export function createCrc64Hasher(options: Crc64HasherOptions = {}): Crc64Hasher {
-  const { worker, createWorker, readyTimeout, idleTimeout } = options;
+  const { worker, createWorker, readyTimeout, idleTimeout, stallTimeout } = options;
   const canStart = typeof Worker === 'function' ? startWorker : undefined;
-  if (worker !== false && createWorker === undefined && readyTimeout === undefined && idleTimeout === undefined) {
-    sharedPool ??= new Crc64WorkerPool({
-      createWorker: canStart,
-      readyTimeout: DEFAULT_READY_TIMEOUT,
-      idleTimeout: DEFAULT_IDLE_TIMEOUT,
-    });
-    return new PooledCrc64Hasher(sharedPool, false);
-  }
-  const pool = new Crc64WorkerPool({
-    createWorker: worker === false ? undefined : (createWorker ?? canStart),
+  const timeouts = {
     readyTimeout: readyTimeout ?? DEFAULT_READY_TIMEOUT,
     idleTimeout: idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
-  });
+    stallTimeout: stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+  };
+  const ownOptions = [createWorker, readyTimeout, idleTimeout, stallTimeout].some((option) => option !== undefined);
+  if (worker !== false && !ownOptions) {
+    sharedPool ??= new Crc64WorkerPool({ createWorker: canStart, ...timeouts });
+    return new PooledCrc64Hasher(sharedPool, false);
+  }
+  const own = worker === false ? undefined : (createWorker ?? canStart);
+  const pool = new Crc64WorkerPool({ createWorker: own, ...timeouts });
   return new PooledCrc64Hasher(pool, true);
 }

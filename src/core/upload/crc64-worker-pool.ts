@@ -12,7 +12,16 @@ export interface Crc64PoolOptions {
   readyTimeout: number;
   /** Milliseconds without a job after which the worker is terminated (a later hash starts another). */
   idleTimeout: number;
+  /**
+   * Milliseconds the worker may stay silent (no reply, no heartbeat) while it has jobs before it is deemed stuck:
+   * it is terminated and its jobs are finished on the main thread. The next hash starts another worker; after two
+   * stuck workers in a row (no hash answered in between), hashing stays on the main thread.
+   */
+  stallTimeout: number;
 }
+
+/** Stuck workers in a row after which hashing stays on the main thread. */
+const MAX_STALLS = 2;
 
 /** What a hash gives: the CRC, and whether a worker computed it. */
 export interface PooledCrc {
@@ -64,6 +73,10 @@ export class Crc64WorkerPool {
   #engine: (new () => Crc64) | undefined;
   #readyTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs while the worker has jobs; restarted by each message of the worker. */
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers found stuck since a worker last answered a hash. */
+  #stalls = 0;
   readonly #options: Crc64PoolOptions;
   #nextId = 0;
 
@@ -103,6 +116,7 @@ export class Crc64WorkerPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#ensureWorker()) {
         clearTimeout(this.#idleTimer);
+        if (this.#posted.size === 0) this.#watch();
         this.#posted.set(job.id, job);
         this.#post({ id: job.id, blob });
       } else {
@@ -117,6 +131,7 @@ export class Crc64WorkerPool {
     if (!worker) return;
     clearTimeout(this.#readyTimer);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#stallTimer);
     worker.terminate();
     this.#worker = undefined;
     this.#rescue();
@@ -126,10 +141,25 @@ export class Crc64WorkerPool {
     this.#worker?.postMessage(request);
   }
 
+  /**
+   * (Re)starts the stall watch: unless the worker says something within `stallTimeout`, it is stuck (a Blob read
+   * that never settles), and waiting on would hold the upload forever.
+   */
+  #watch(): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = setTimeout(() => {
+      if (this.#posted.size === 0) return;
+      this.#stalls += 1;
+      if (this.#stalls >= MAX_STALLS) this.#fallBack();
+      else this.terminate();
+    }, this.#options.stallTimeout);
+  }
+
   /** Terminates the worker after `idleTimeout` unless a job arrives first. */
   #idleLater(): void {
     clearTimeout(this.#idleTimer);
     if (this.#posted.size > 0 || !this.#worker) return;
+    clearTimeout(this.#stallTimer);
     this.#idleTimer = setTimeout(() => {
       if (this.#posted.size === 0) this.terminate();
     }, this.#options.idleTimeout);
@@ -147,6 +177,7 @@ export class Crc64WorkerPool {
     worker.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (worker !== this.#worker) return;
       clearTimeout(this.#readyTimer);
+      if (this.#posted.size > 0) this.#watch();
       // The first message says the worker loaded; `#onReply` ignores it, as it is no reply.
       this.#onReply(event.data);
     });
@@ -171,8 +202,10 @@ export class Crc64WorkerPool {
     this.#posted.delete(reply.id);
     this.#idleLater();
     const crc = 'crc' in reply ? parseCrc64(reply.crc) : undefined;
-    if (crc !== undefined) job.resolve({ crc, inWorker: true });
-    else job.reject(readError(new Error('error' in reply ? reply.error : 'The worker answered an invalid CRC')));
+    if (crc !== undefined) {
+      this.#stalls = 0;
+      job.resolve({ crc, inWorker: true });
+    } else job.reject(readError(new Error('error' in reply ? reply.error : 'The worker answered an invalid CRC')));
   }
 
   /** The worker failed to load, threw, or could not pass a message: stay on the main thread from now on. */

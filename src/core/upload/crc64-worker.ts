@@ -12,7 +12,8 @@
  * Protocol: the worker first posts {@link Crc64Ready}; then the page posts {@link Crc64Request}s. A `{ id, blob }`
  * job is answered by exactly one {@link Crc64Reply} (`{ id, crc }` with the decimal CRC, or `{ id, error }`), unless
  * a `{ cancel: id }` arrives first: a cancelled job stops at its next read and is not answered. Jobs run one at a
- * time, in the order received.
+ * time, in the order received. While a job runs, the worker posts a {@link Crc64Heartbeat} at most once per
+ * {@link CRC64_HEARTBEAT_MS} of reading, so that the page can tell a long job from a read that never returns.
  *
  * @module
  */
@@ -39,6 +40,20 @@ export type Crc64Request = Crc64Job | Crc64Cancel;
 /** The worker's answer to a {@link Crc64Job}: the CRC as an unsigned decimal string, or why reading failed. */
 export type Crc64Reply = { id: number; crc: string } | { id: number; error: string };
 
+/**
+ * What the worker says while a long job runs: that its reads still return (`read`: bytes of job `id` hashed so far).
+ * A Blob read in a worker has been seen never to settle in Chromium (with a BYOB reader, which the worker no longer
+ * uses): whatever the cause, the heartbeats let the page tell a long job from a stuck worker, and give up on the
+ * latter (see `Crc64PoolOptions.stallTimeout`).
+ */
+export interface Crc64Heartbeat {
+  id: number;
+  read: number;
+}
+
+/** The least time between two {@link Crc64Heartbeat}s of the worker, ms. */
+export const CRC64_HEARTBEAT_MS = 1000;
+
 /** What the worker says once loaded: that it is ready, and whether it hashes with WebAssembly. */
 export interface Crc64Ready {
   ready: true;
@@ -49,7 +64,7 @@ export interface Crc64Ready {
 /** The parts of `DedicatedWorkerGlobalScope` the worker uses (the project compiles against the DOM library). */
 export interface Crc64WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<Crc64Request>) => void): void;
-  postMessage(message: Crc64Reply | Crc64Ready): void;
+  postMessage(message: Crc64Reply | Crc64Ready | Crc64Heartbeat): void;
 }
 
 /** The CRC engines the worker can use, passed in as text with it (see {@link crc64WorkerSource}). */
@@ -60,6 +75,8 @@ export interface Crc64WorkerEngines {
   defineWasm: (base64: string) => (new () => Crc64) | undefined;
   /** The WebAssembly module, base64 (`CRC64_WASM`). */
   wasm: string;
+  /** {@link CRC64_HEARTBEAT_MS}. */
+  heartbeat: number;
 }
 
 /**
@@ -74,43 +91,21 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, engines: Crc64WorkerEng
   /** The job being hashed, if any, and whether it was cancelled meanwhile. */
   let current: { id: number; cancelled: boolean } | undefined;
   /**
-   * The buffer a BYOB reader fills again and again: the worker's memory stays flat whatever the part size. Each byte
-   * is read once, here; the upload itself sends the `Blob`, which the browser reads from the file without the page
-   * (sending the bytes read here instead costs Chromium's XHR many times the CPU: see `crc64-hasher.ts`).
+   * Reads `blob` through its stream's default reader, each byte once, and hashes it as it comes; `undefined` as soon
+   * as the job is cancelled. The upload itself sends the `Blob`, which the browser reads from the file without the
+   * page (sending the bytes read here instead costs Chromium's XHR many times the CPU: see `crc64-hasher.ts`).
+   *
+   * Not a BYOB reader into one reused buffer, though it would make less garbage: in Chromium 156 such a read now and
+   * then never settles (3 uploads of 375 stuck, against none of 657 with this reader, on the browser bench's
+   * 128 and 256 MiB uploads). The chunks this reader hands out are small and short-lived, so the garbage stays young.
    */
-  const CHUNK_BYTES = 1024 * 1024;
-  let scratch = new ArrayBuffer(CHUNK_BYTES);
-  /** Whether Blob streams here support BYOB readers; unknown (true) until one refuses. */
-  let byobSupported = true;
-
-  /**
-   * Reads `blob` through its stream into one reused 1 MiB buffer (a BYOB reader), or with the default reader where
-   * Blob streams do not support BYOB; `undefined` as soon as the job is cancelled. The default reader, like
-   * `arrayBuffer()`, hands out fresh buffers, which pile up as garbage faster than they are collected (about 150 MiB
-   * over a 256 MiB file with one `arrayBuffer()` per 8 MiB part).
-   */
-  async function hashBlob(blob: Blob, job: { cancelled: boolean }): Promise<string | undefined> {
+  async function hashBlob(blob: Blob, job: { id: number; cancelled: boolean }): Promise<string | undefined> {
     const crc = new Crc64Engine();
-    const stream = blob.stream();
-    let byob: ReadableStreamBYOBReader | undefined;
-    try {
-      byob = byobSupported ? stream.getReader({ mode: 'byob' }) : undefined;
-    } catch {
-      byobSupported = false;
-    }
-    // A read that failed or was cancelled leaves the buffer transferred away (detached, 0 bytes long).
-    if (byob && scratch.byteLength === 0) scratch = new ArrayBuffer(CHUNK_BYTES);
-    const reader = byob ?? stream.getReader();
+    let [read, beat] = [0, Date.now()];
+    const reader = blob.stream().getReader();
     try {
       for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        if (byob) {
-          chunk = await byob.read(new Uint8Array(scratch, 0, CHUNK_BYTES));
-          // The read transfers the buffer: keep the returned one for the next read.
-          scratch = chunk.value ? (chunk.value.buffer as ArrayBuffer) : new ArrayBuffer(CHUNK_BYTES);
-        } else {
-          chunk = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-        }
+        const chunk = await reader.read();
         if (job.cancelled) {
           await reader.cancel().catch(() => undefined);
           return undefined;
@@ -118,6 +113,11 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, engines: Crc64WorkerEng
         // The header form: unsigned decimal (as `formatCrc64`, which the worker's text cannot import).
         if (chunk.done) return BigInt.asUintN(64, crc.digest()).toString(10);
         crc.update(chunk.value);
+        read += chunk.value.byteLength;
+        if (Date.now() - beat >= engines.heartbeat) {
+          beat = Date.now();
+          scope.postMessage({ id: job.id, read });
+        }
       }
     } finally {
       reader.releaseLock();
@@ -164,7 +164,7 @@ export function crc64WorkerMain(scope: Crc64WorkerScope, engines: Crc64WorkerEng
 export const crc64WorkerSource = (): string =>
   'var __name = (target) => target;\n' +
   `(${String(crc64WorkerMain)})(self, { defineJs: ${String(defineCrc64)}, defineWasm: ${String(defineWasmCrc64)}, ` +
-  `wasm: ${JSON.stringify(CRC64_WASM)} });\n`;
+  `wasm: ${JSON.stringify(CRC64_WASM)}, heartbeat: ${CRC64_HEARTBEAT_MS} });\n`;
 
 let workerUrl: string | undefined;
 

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { crc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
 import {
   crc64WorkerSource,
+  CRC64_HEARTBEAT_MS,
+  type Crc64Heartbeat,
   type Crc64Ready,
   type Crc64Reply,
   type Crc64Request,
@@ -13,21 +15,23 @@ import { randomBytes } from '../../helpers/random-bytes.js';
  * text needed from the module around it would be a ReferenceError here.
  */
 function runScript({ wasm = true } = {}) {
-  const posted: (Crc64Reply | Crc64Ready)[] = [];
+  const posted: (Crc64Reply | Crc64Ready | Crc64Heartbeat)[] = [];
   let onMessage: ((event: { data: Crc64Request }) => void) | undefined;
   const self = {
     addEventListener: (_type: 'message', listener: typeof onMessage) => (onMessage = listener),
-    postMessage: (message: Crc64Reply | Crc64Ready) => posted.push(message),
+    postMessage: (message: Crc64Reply | Crc64Ready | Crc64Heartbeat) => posted.push(message),
   };
   // Without WebAssembly: a parameter of that name hides the global from the script, as a worker without it sees.
   if (wasm) new Function('self', crc64WorkerSource())(self);
   else new Function('self', 'WebAssembly', crc64WorkerSource())(self, undefined);
   const post = (request: Crc64Request) => onMessage?.({ data: request });
+  /** The first `count` answers to jobs (heartbeats left out), waiting up to about a second for them. */
   const replies = async (count: number) => {
-    for (let wait = 0; posted.length < count + 1 && wait < 200; wait += 1) {
+    const answers = () => posted.filter((message) => 'crc' in message || 'error' in message);
+    for (let wait = 0; answers().length < count && wait < 200; wait += 1) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return posted.slice(1);
+    return answers();
   };
   return { posted, post, replies };
 }
@@ -49,6 +53,31 @@ describe('crc64WorkerSource', () => {
       expect(await replies(1)).to.deep.equal([{ id: 7, crc: formatCrc64(crc64(bytes.subarray(3))) }]);
     });
   }
+
+  it('should say it is still reading, at most once a second, while a read takes long', async () => {
+    const { posted, post, replies } = runScript();
+    // A Blob whose stream gives 4 bytes every 0.4 s: 1.2 s to read in all.
+    const chunks = [1, 2, 3, 4].map((i) => new Uint8Array([i, i, i, i]));
+    const slowBlob = {
+      stream: () =>
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            const next = chunks.shift();
+            if (next) controller.enqueue(next);
+            else controller.close();
+          },
+        }),
+    } as unknown as Blob;
+    post({ id: 9, blob: slowBlob });
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const all = new Uint8Array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4]);
+    expect(await replies(1)).to.deep.equal([{ id: 9, crc: formatCrc64(crc64(all)) }]);
+    const beats = posted.filter((message) => 'read' in message);
+    // Reads end at 0.4, 0.8, 1.2, 1.6 s (then done at 2.0 s): one heartbeat, after the third, with 12 bytes read.
+    expect(CRC64_HEARTBEAT_MS).to.equal(1000);
+    expect(beats).to.deep.equal([{ id: 9, read: 12 }]);
+  });
 
   it('should answer jobs with the decimal CRC-64 of their Blobs, in the order posted', async () => {
     const { post, replies } = runScript();
