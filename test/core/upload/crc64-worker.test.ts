@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { crc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
+import { crc64, defineCrc64, formatCrc64 } from '../../../src/core/upload/crc64.js';
 import {
+  crc64WorkerMain,
   crc64WorkerSource,
   CRC64_HEARTBEAT_MS,
   type Crc64Heartbeat,
@@ -77,6 +78,34 @@ describe('crc64WorkerSource', () => {
     // Reads end at 0.4, 0.8, 1.2, 1.6 s (then done at 2.0 s): one heartbeat, after the third, with 12 bytes read.
     expect(CRC64_HEARTBEAT_MS).to.equal(1000);
     expect(beats).to.deep.equal([{ id: 9, read: 12 }]);
+  });
+
+  it('should read on from a fresh stream past a read that never settles', async () => {
+    const posted: unknown[] = [];
+    let onMessage: ((event: MessageEvent<Crc64Request>) => void) | undefined;
+    const scope = {
+      addEventListener: (_type: 'message', listener: typeof onMessage) => void (onMessage = listener),
+      postMessage: (message: unknown) => void posted.push(message),
+    };
+    crc64WorkerMain(scope, { defineJs: defineCrc64, defineWasm: () => undefined, wasm: '', heartbeat: 1000, readStall: 60 });
+    const bytes = randomBytes(3000, 80);
+    const sliced: number[] = [];
+    // The first 1,000 bytes come, then the next read hangs for good; the slice the worker reads on from works.
+    const hanging = {
+      stream: () =>
+        new ReadableStream<Uint8Array>({
+          start: (controller) => controller.enqueue(bytes.slice(0, 1000)),
+          pull: () => new Promise<void>(() => undefined),
+        }),
+      slice: (start: number) => {
+        sliced.push(start);
+        return new Blob([bytes]).slice(start);
+      },
+    } as unknown as Blob;
+    onMessage?.({ data: { id: 5, blob: hanging } } as MessageEvent<Crc64Request>);
+    for (let wait = 0; posted.length < 2 && wait < 100; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(posted.slice(1)).to.deep.equal([{ id: 5, crc: formatCrc64(crc64(bytes)) }]);
+    expect(sliced).to.deep.equal([1000]);
   });
 
   it('should answer jobs with the decimal CRC-64 of their Blobs, in the order posted', async () => {
