@@ -192,6 +192,32 @@ describe('createCrc64Hasher in a browser', () => {
     URL.revokeObjectURL(stuck);
   });
 
+  it('should count only stuck workers in a row: one that answered in between keeps workers on', async () => {
+    const script = (text: string) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+    const stuck = script('postMessage({ ready: true, wasm: false }); onmessage = () => {};');
+    // Answers a made-up CRC, so that an answer from a worker cannot pass for one from the main thread.
+    const answering = script(
+      'postMessage({ ready: true, wasm: false }); onmessage = ({ data }) => postMessage({ id: data.id, crc: "42" });',
+    );
+    let started = 0;
+    const hasher = hasherOf({
+      createWorker: () => {
+        started += 1;
+        return workerAt(started % 2 === 1 ? stuck : answering);
+      },
+      stallTimeout: 150,
+    });
+    const check = new Blob(['123456789']);
+    const answers = [await hasher.hash(check), await hasher.hash(check)];
+    // close() ends the answering worker, so that the next hash starts a third, stuck one.
+    hasher.close();
+    answers.push(await hasher.hash(check), await hasher.hash(check));
+    URL.revokeObjectURL(stuck);
+    URL.revokeObjectURL(answering);
+    expect(answers).to.deep.equal([11051210869376104954n, 42n, 11051210869376104954n, 42n]);
+    expect(started).to.equal(4);
+  });
+
   it('should wait for a worker that reads slowly but says so', async () => {
     // Says it is still reading every 40 ms, past the stall timeout, then answers: the answer must be the worker's.
     const slow = URL.createObjectURL(
