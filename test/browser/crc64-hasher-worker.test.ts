@@ -66,6 +66,9 @@ const hasherOf = (...args: Parameters<typeof createCrc64Hasher>): Crc64Hasher =>
   hashers.push(hasher);
   return hasher;
 };
+/** A `blob:` URL of a worker script made of `lines` (revoke it once its workers are started). */
+const scriptUrl = (...lines: string[]): string =>
+  URL.createObjectURL(new Blob([lines.join('\n')], { type: 'text/javascript' }));
 const workerAt = (url: URL | string, options?: WorkerOptions): Worker => {
   const worker = new Worker(url, options);
   workers.push(worker);
@@ -145,9 +148,7 @@ describe('createCrc64Hasher in a browser', () => {
   });
 
   it('should answer on the main thread the hashes of a worker that crashes', async () => {
-    const crashing = URL.createObjectURL(
-      new Blob(['onmessage = () => { throw new Error("boom"); };'], { type: 'text/javascript' }),
-    );
+    const crashing = scriptUrl('onmessage = () => { throw new Error("boom"); };');
     const hasher = hasherOf({ createWorker: () => workerAt(crashing) });
     const parts = [MiB + 3, 5].map((size, i) => randomBytes(size, 30 + i));
     const crcs = await Promise.all(parts.map((part) => hasher.hash(new Blob([part]))));
@@ -157,7 +158,7 @@ describe('createCrc64Hasher in a browser', () => {
   });
 
   it('should fall back to the main thread when the worker never says it loaded', async () => {
-    const silent = URL.createObjectURL(new Blob(['/* never answers */'], { type: 'text/javascript' }));
+    const silent = scriptUrl('/* never answers */');
     const hasher = hasherOf({ createWorker: () => new Worker(silent), readyTimeout: 100 });
     const crc = await hasher.hash(new Blob(['123456789']));
     URL.revokeObjectURL(silent);
@@ -167,9 +168,7 @@ describe('createCrc64Hasher in a browser', () => {
 
   it('should finish on the main thread the hashes of a worker that goes silent, then try one more worker', async () => {
     // A worker that loads and then never answers: what a Blob read that never settles looks like from the page.
-    const stuck = URL.createObjectURL(
-      new Blob(['postMessage({ ready: true, wasm: false }); onmessage = () => {};'], { type: 'text/javascript' }),
-    );
+    const stuck = scriptUrl('postMessage({ ready: true, wasm: false }); onmessage = () => {};');
     let started = 0;
     const hasher = hasherOf({
       createWorker: () => {
@@ -193,11 +192,11 @@ describe('createCrc64Hasher in a browser', () => {
   });
 
   it('should count only stuck workers in a row: one that answered in between keeps workers on', async () => {
-    const script = (text: string) => URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
-    const stuck = script('postMessage({ ready: true, wasm: false }); onmessage = () => {};');
+    const stuck = scriptUrl('postMessage({ ready: true, wasm: false }); onmessage = () => {};');
     // Answers a made-up CRC, so that an answer from a worker cannot pass for one from the main thread.
-    const answering = script(
-      'postMessage({ ready: true, wasm: false }); onmessage = ({ data }) => postMessage({ id: data.id, crc: "42" });',
+    const answering = scriptUrl(
+      'postMessage({ ready: true, wasm: false });',
+      'onmessage = ({ data }) => postMessage({ id: data.id, crc: "42" });',
     );
     let started = 0;
     const hasher = hasherOf({
@@ -220,17 +219,12 @@ describe('createCrc64Hasher in a browser', () => {
 
   it('should wait for a worker that reads slowly but says so', async () => {
     // Says it is still reading every 40 ms, past the stall timeout, then answers: the answer must be the worker's.
-    const slow = URL.createObjectURL(
-      new Blob(
-        [
-          'postMessage({ ready: true, wasm: false });',
-          'onmessage = ({ data }) => {',
-          '  const beat = setInterval(() => postMessage({ id: data.id, read: 1 }), 40);',
-          '  setTimeout(() => { clearInterval(beat); postMessage({ id: data.id, crc: "42" }); }, 600);',
-          '};',
-        ],
-        { type: 'text/javascript' },
-      ),
+    const slow = scriptUrl(
+      'postMessage({ ready: true, wasm: false });',
+      'onmessage = ({ data }) => {',
+      '  const beat = setInterval(() => postMessage({ id: data.id, read: 1 }), 40);',
+      '  setTimeout(() => { clearInterval(beat); postMessage({ id: data.id, crc: "42" }); }, 600);',
+      '};',
     );
     const hasher = hasherOf({ createWorker: () => workerAt(slow), stallTimeout: 150 });
     expect(await hasher.hash(new Blob(['123456789']))).to.equal(42n);
@@ -272,8 +266,7 @@ describe('crc64-worker', () => {
   });
 
   it('should hash with JavaScript, and say so, where the worker has no WebAssembly', async () => {
-    const source = `self.WebAssembly = undefined;\n${crc64WorkerSource()}`;
-    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const url = scriptUrl('self.WebAssembly = undefined;', crc64WorkerSource());
     const worker = workerAt(url);
     URL.revokeObjectURL(url);
     const messages: unknown[] = [];

@@ -177,9 +177,10 @@ export class Crc64WorkerPool {
     worker.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (worker !== this.#worker) return;
       clearTimeout(this.#readyTimer);
-      if (this.#posted.size > 0) this.#watch();
-      // The first message says the worker loaded; `#onReply` ignores it, as it is no reply.
+      // The first message says the worker loaded, and heartbeats say it reads; `#onReply` ignores both.
       this.#onReply(event.data);
+      // Any message shows the worker alive: the watch starts again while it still has jobs.
+      if (this.#posted.size > 0) this.#watch();
     });
     this.#readyTimer = setTimeout(() => {
       if (worker === this.#worker) this.#fallBack();

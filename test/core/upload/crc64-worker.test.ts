@@ -11,21 +11,15 @@ import {
 } from '../../../src/core/upload/crc64-worker.js';
 import { randomBytes } from '../../helpers/random-bytes.js';
 
-/**
- * Runs the worker's script text with nothing in scope but a fake `self`, as a worker would run it: whatever the
- * text needed from the module around it would be a ReferenceError here.
- */
-function runScript({ wasm = true } = {}) {
+/** A fake worker scope: what the worker posts, a way to post it jobs, and its answers to them. */
+function fakeScope() {
   const posted: (Crc64Reply | Crc64Ready | Crc64Heartbeat)[] = [];
-  let onMessage: ((event: { data: Crc64Request }) => void) | undefined;
+  let onMessage: ((event: MessageEvent<Crc64Request>) => void) | undefined;
   const self = {
-    addEventListener: (_type: 'message', listener: typeof onMessage) => (onMessage = listener),
-    postMessage: (message: Crc64Reply | Crc64Ready | Crc64Heartbeat) => posted.push(message),
+    addEventListener: (_type: 'message', listener: typeof onMessage) => void (onMessage = listener),
+    postMessage: (message: Crc64Reply | Crc64Ready | Crc64Heartbeat) => void posted.push(message),
   };
-  // Without WebAssembly: a parameter of that name hides the global from the script, as a worker without it sees.
-  if (wasm) new Function('self', crc64WorkerSource())(self);
-  else new Function('self', 'WebAssembly', crc64WorkerSource())(self, undefined);
-  const post = (request: Crc64Request) => onMessage?.({ data: request });
+  const post = (request: Crc64Request) => onMessage?.({ data: request } as MessageEvent<Crc64Request>);
   /** The first `count` answers to jobs (heartbeats left out), waiting up to about a second for them. */
   const replies = async (count: number) => {
     const answers = () => posted.filter((message) => 'crc' in message || 'error' in message);
@@ -34,7 +28,19 @@ function runScript({ wasm = true } = {}) {
     }
     return answers();
   };
-  return { posted, post, replies };
+  return { self, posted, post, replies };
+}
+
+/**
+ * Runs the worker's script text with nothing in scope but a fake `self`, as a worker would run it: whatever the
+ * text needed from the module around it would be a ReferenceError here.
+ */
+function runScript({ wasm = true } = {}) {
+  const scope = fakeScope();
+  // Without WebAssembly: a parameter of that name hides the global from the script, as a worker without it sees.
+  if (wasm) new Function('self', crc64WorkerSource())(scope.self);
+  else new Function('self', 'WebAssembly', crc64WorkerSource())(scope.self, undefined);
+  return scope;
 }
 
 describe('crc64WorkerSource', () => {
@@ -81,13 +87,9 @@ describe('crc64WorkerSource', () => {
   });
 
   it('should read on from a fresh stream past a read that never settles', async () => {
-    const posted: unknown[] = [];
-    let onMessage: ((event: MessageEvent<Crc64Request>) => void) | undefined;
-    const scope = {
-      addEventListener: (_type: 'message', listener: typeof onMessage) => void (onMessage = listener),
-      postMessage: (message: unknown) => void posted.push(message),
-    };
-    crc64WorkerMain(scope, { defineJs: defineCrc64, defineWasm: () => undefined, wasm: '', heartbeat: 1000, readStall: 60 });
+    const { self, post, replies } = fakeScope();
+    const engines = { defineJs: defineCrc64, defineWasm: () => undefined, wasm: '', heartbeat: 1000, readStall: 60 };
+    crc64WorkerMain(self, engines);
     const bytes = randomBytes(3000, 80);
     const sliced: number[] = [];
     // The first 1,000 bytes come, then the next read hangs for good; the slice the worker reads on from works.
@@ -102,9 +104,8 @@ describe('crc64WorkerSource', () => {
         return new Blob([bytes]).slice(start);
       },
     } as unknown as Blob;
-    onMessage?.({ data: { id: 5, blob: hanging } } as MessageEvent<Crc64Request>);
-    for (let wait = 0; posted.length < 2 && wait < 100; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(posted.slice(1)).to.deep.equal([{ id: 5, crc: formatCrc64(crc64(bytes)) }]);
+    post({ id: 5, blob: hanging });
+    expect(await replies(1)).to.deep.equal([{ id: 5, crc: formatCrc64(crc64(bytes)) }]);
     expect(sliced).to.deep.equal([1000]);
   });
 
